@@ -1,0 +1,69 @@
+"""Starting programs the way a person's shell would, and ending every one of them by PID."""
+
+import contextlib
+import os
+import signal
+import sys
+from pathlib import Path
+
+
+def python_command(program: Path, *args: str) -> list[str]:
+    """Run with the interpreter running the harness: the `python3` on PATH may be a slow shim."""
+    return [sys.executable, str(program), *args]
+
+
+def pinned_env() -> dict[str, str]:
+    """The same environment on every machine: inherited PYTHON* variables change buffering."""
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TERM": "xterm",
+        "PYTHONDONTWRITEBYTECODE": "1",  # leave no __pycache__ in the folders we grade
+    }
+
+
+def default_sigint() -> None:
+    """Run in the child before exec: a shell job started in the background ignores SIGINT,
+    and its children inherit that; a person's terminal delivers Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+# Every program the harness started runs in a session of its own whose ID is its PID.
+started_sessions: list[int] = []
+
+
+def leftovers() -> list[int]:
+    """Processes still alive in any session the harness started: there should be none."""
+    ours = set(started_sessions)
+    return [pid for pid, session in live_processes() if session in ours]
+
+
+def session_members(session_id: int) -> list[int]:
+    """PIDs of live processes in a session, including ones that left its process group."""
+    return [pid for pid, session in live_processes() if session == session_id]
+
+
+def live_processes() -> list[tuple[int, int]]:
+    """(PID, session ID) of every process on the machine that has not ended."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the command name, which is in parentheses and may hold spaces.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if fields[0] != "Z":
+            found.append((int(entry.name), int(fields[3])))
+    return found
+
+
+def kill_session(leader: int) -> None:
+    """SIGKILL a program started in its own session, with every process it started."""
+    for pid in [leader, *session_members(leader)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,128 @@
+"""Shows an Outcome with rich: every screen side by side, each line marked as matching or not,
+and on a failure: expected versus seen, the raw bytes of that line, and a merged timeline."""
+
+import re
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from harness.runner import Outcome
+
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+TIMELINE_LIMIT = 80  # most recent events shown
+PANEL_FRAME = 4  # columns a panel adds around its text (borders and padding)
+
+
+def render(outcome: Outcome, console: Console) -> None:
+    scenario = outcome.scenario
+    console.print(Text.assemble((f"Scenario {scenario.name}", "bold"), f": {scenario.description}"))
+    console.print(f"server {outcome.server}    client {outcome.client}", style="dim")
+    console.print(screens(outcome, console.width))
+    if outcome.failure:
+        console.print(failure_details(outcome))
+        console.print(timeline(outcome))
+    console.print(verdict(outcome))
+
+
+def screens(outcome: Outcome, width: int) -> RenderableType:
+    """One panel a member; side by side when they fit the width, else one under the other."""
+    texts = {name: _screen_text(outcome, name) for name in outcome.screens}
+    rows = [text.plain.split("\n") for text in texts.values()]
+    widths = [
+        max(len(line) for line in [*lines, name + " " * 30]) + PANEL_FRAME
+        for name, lines in zip(texts, rows, strict=True)
+    ]
+    height = max(map(len, rows)) + 2
+    panels = [_screen_panel(outcome, name, text, height) for name, text in texts.items()]
+    if sum(widths) <= width:
+        grid = Table.grid(padding=(0, 0))
+        for panel_width in widths:
+            grid.add_column(width=panel_width)
+        grid.add_row(*panels)
+        return grid
+    return Group(*panels)
+
+
+def _screen_panel(outcome: Outcome, name: str, text: Text, height: int) -> Panel:
+    failed = outcome.failure is not None and outcome.failure.member == name
+    judged = name in outcome.expected
+    return Panel(
+        text if text.plain else Text("(nothing)", style="dim"),
+        title=f"[bold]{name}[/]",
+        subtitle=outcome.exits.get(name, "robot: the lines it received"),
+        border_style="red" if failed else "green" if judged else "dim",
+        box=box.ROUNDED,
+        height=height,
+    )
+
+
+def _screen_text(outcome: Outcome, name: str) -> Text:
+    """The member's lines, each marked against the line expected in that row."""
+    seen, expected = outcome.screens[name], outcome.expected.get(name)
+    text = Text()
+    for row in range(max(len(seen), len(expected or []))):
+        line = seen[row] if row < len(seen) else None
+        want = expected[row] if expected is not None and row < len(expected) else None
+        if expected is None:  # a robot nobody asked about: shown, not judged
+            text.append(f"  {line}\n", style="dim")
+        elif line == want:
+            text.append("✓ ", style="green").append(f"{line}\n")
+        elif line is None:
+            text.append("✗ ", style="red").append(f"(missing) {want}\n", style="red italic")
+        else:
+            text.append("✗ ", style="red").append(f"{line}\n", style="red")
+            if want is not None:
+                text.append(f"  ↳ expected {want}\n", style="dim italic")
+    text.rstrip()
+    return text
+
+
+def failure_details(outcome: Outcome) -> RenderableType:
+    failure = outcome.failure
+    assert failure is not None
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("step", f"{failure.step}: {failure.step_text}")
+    table.add_row("problem", Text(failure.problem))
+    mismatch = failure.mismatch
+    if mismatch is not None:
+        table.add_row("expected", Text(repr(mismatch.expected) if mismatch.expected is not None else "(no line)"))
+        table.add_row("seen", Text(repr(mismatch.seen) if mismatch.seen is not None else "(no line)"))
+        for raw in raw_lines(outcome, failure.member, mismatch.seen or mismatch.expected or ""):
+            table.add_row("raw bytes", Text(repr(raw)))
+    return Panel(table, title=f"[bold red]{failure.member} differs[/]", border_style="red", box=box.ROUNDED)
+
+
+def raw_lines(outcome: Outcome, member: str, text: str, most: int = 3) -> list[bytes]:
+    """The bytes the program wrote for the lines that show text (escapes and all)."""
+    raw = outcome.timeline.raw(member)
+    needle = text.strip().encode()[:40]
+    found = [line for line in raw.split(b"\n") if needle and needle in ANSI.sub(b"", line)]
+    return found[-most:] if found else [raw[-120:]]
+
+
+def timeline(outcome: Outcome) -> RenderableType:
+    table = Table(title="Timeline (ms since start)", box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("ms", justify="right", style="dim")
+    table.add_column("who", style="bold")
+    table.add_column("what")
+    table.add_column("bytes", overflow="fold")
+    arrows = {"typed": "typed ⇢", "sent": "sent ⇢", "printed": "⇠ printed", "received": "⇠ received"}
+    events = outcome.timeline.events[-TIMELINE_LIMIT:]
+    for event in events:
+        data = event.data.decode(errors="replace") if event.kind == "action" else repr(event.data)[2:-1]
+        table.add_row(f"{event.seconds * 1000:.1f}", event.who, arrows.get(event.kind, event.kind), Text(data))
+    return table
+
+
+def verdict(outcome: Outcome) -> Text:
+    steps = len(outcome.scenario.steps)
+    if outcome.passed:
+        return Text(f"PASS {outcome.scenario.name}: {steps} steps in {outcome.seconds:.2f} s", style="bold green")
+    failure = outcome.failure
+    assert failure is not None
+    return Text(f"FAIL {outcome.scenario.name} at step {failure.step} of {steps}: {failure.problem}", style="bold red")

@@ -1,0 +1,115 @@
+"""A room: the server, its clients and robots, all read by one loop, all ended on the way out.
+
+Every wait goes through `wait_until`, which keeps reading every terminal and socket while
+it waits (a pty nobody reads blocks its writer after ~18 KB) and gives up at a deadline.
+"""
+
+import select
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from harness.procs import python_command
+from harness.robot import Robot
+from harness.tcpinfo import queues
+from harness.terminal import Terminal
+from harness.timeline import Timeline
+
+HOST = "127.0.0.1"  # nothing in a scenario talks beyond loopback
+POLL = 0.002  # how often to look again at a condition that no output announces
+
+
+class Room:
+    def __init__(self, server: Path, client: Path, rows: int = 200, cols: int = 120) -> None:
+        self.server_program, self.client_program = server, client
+        self.rows, self.cols = rows, cols
+        self.timeline = Timeline()
+        self.members: dict[str, Terminal | Robot] = {}
+        self.port = 0
+
+    def __enter__(self) -> "Room":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- who is in the room -------------------------------------------------------------
+
+    def start_server(self, name: str) -> Terminal:
+        """The server, on the port it has already shown, or on a free one (PORT 0)."""
+        return self._spawn(name, self.server_program, str(self.port))
+
+    def start_client(self, name: str) -> Terminal:
+        return self._spawn(name, self.client_program, str(self.port))
+
+    def connect_robot(self, name: str) -> Robot:
+        robot = Robot(name, (HOST, self.port), self.timeline)
+        self.members[name] = robot
+        return robot
+
+    def _spawn(self, name: str, program: Path, port: str) -> Terminal:
+        argv = python_command(program, HOST, port)
+        terminal = Terminal(name, argv, self.timeline, rows=self.rows, cols=self.cols)
+        self.members[name] = terminal
+        return terminal
+
+    def terminal(self, name: str) -> Terminal:
+        member = self.members[name]
+        assert isinstance(member, Terminal), f"{name} has no terminal"
+        return member
+
+    def robot(self, name: str) -> Robot:
+        member = self.members[name]
+        assert isinstance(member, Robot), f"{name} is not a robot"
+        return member
+
+    # --- reading and waiting ------------------------------------------------------------
+
+    def pump(self, timeout: float) -> None:
+        """Read whatever any member has to give, waiting at most timeout for the first byte."""
+        open_members = [m for m in self.members.values() if not m.eof]
+        if not open_members:
+            time.sleep(min(timeout, POLL))  # only a process's exit status can still change
+            return
+        ready, _, _ = select.select(open_members, [], [], max(timeout, 0))
+        for member in ready:
+            member.read_available()
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float, poll: float | None = None) -> bool:
+        """Read until condition() holds (True) or timeout seconds pass (False).
+
+        poll: also look again this often, for conditions that no output announces."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self.pump(remaining if poll is None else min(remaining, poll))
+        return True
+
+    def wait_until_read(self, robot: Robot, timeout: float) -> bool:
+        """Wait until the server's program has read everything the robot sent: the server's
+        kernel has acknowledged every byte, and none of them waits unread in its socket."""
+        server_side = (HOST, self.port)
+
+        def all_read() -> bool:
+            ours, theirs = queues(robot.address, server_side), queues(server_side, robot.address)
+            return (ours is None or ours[0] == 0) and (theirs is None or theirs[1] == 0)
+
+        return self.wait_until(all_read, timeout, poll=POLL)
+
+    # --- the way out --------------------------------------------------------------------
+
+    def close(self) -> None:
+        """End every process the room started, by PID, and close every socket. Idempotent."""
+        errors = []
+        for member in self.members.values():
+            try:
+                if isinstance(member, Terminal):
+                    member.kill()
+                else:
+                    member.close()
+            except Exception as error:  # keep ending the others; report the first problem
+                errors.append(error)
+        if errors:
+            raise errors[0]

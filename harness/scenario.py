@@ -1,0 +1,190 @@
+"""Scenarios are data: TOML files of steps, each an action and the lines it makes appear.
+
+    [[step]]
+    say = "alice"                       # the action, and who does it
+    text = "Hi this is user 1"
+    expect.alice = ["[You] Hi this is user 1"]
+    expect.server = ["[{alice}] Hi this is user 1"]
+
+Actions: start (the server), join (a client in a terminal), connect (a robot: a raw
+socket), say, send (a robot's bytes: text, or raw with \\xNN escapes, cut at the byte
+offsets in split), ctrl_c, ctrl_d, reset (a client killed or a robot's TCP reset),
+close (a robot hangs up). `exit.NAME = 0` waits for that program to end with status 0.
+Expected lines add to what each screen already shows; the whole screen must match.
+"""
+
+import codecs
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.expect import SERVER_PORT, placeholders
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+
+# action -> the kind of member it starts, or the kinds it may be done to
+STARTS = {"start": "server", "join": "client", "connect": "robot"}
+ACTS_ON = {
+    "say": {"server", "client"},
+    "ctrl_c": {"server", "client"},
+    "ctrl_d": {"server", "client"},
+    "send": {"robot"},
+    "close": {"robot"},
+    "reset": {"client", "robot"},
+}
+ACTIONS = [*STARTS, *ACTS_ON]
+STEP_KEYS = {"text", "raw", "split", "expect", "exit", "note"}
+DEFAULTS = {"timeout": 3.0, "rows": 200, "cols": 120}
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be run; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    who: str
+    text: str = ""  # typed by say
+    data: bytes = b""  # written by send
+    split: tuple[int, ...] = ()  # byte offsets where send cuts data into separate writes
+    expect: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    exits: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+
+    def describe(self) -> str:
+        what = {"say": f"{self.who} says {self.text!r}", "send": f"{self.who} sends {self.data!r}"}
+        return self.note or what.get(self.action, f"{self.action.replace('_', '-')} {self.who}")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    steps: tuple[Step, ...]
+    timeout: float = DEFAULTS["timeout"]  # seconds any one wait may take
+    rows: int = DEFAULTS["rows"]
+    cols: int = DEFAULTS["cols"]
+
+    def members(self) -> dict[str, str]:
+        """Every member's name and kind (server, client, robot), in order of arrival."""
+        return {s.who: STARTS[s.action] for s in self.steps if s.action in STARTS}
+
+
+def available() -> list[str]:
+    return sorted(path.stem for path in SCENARIO_DIR.glob("*.toml"))
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """A scenario by name (harness/scenarios/NAME.toml) or by path to a TOML file."""
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        path = SCENARIO_DIR / f"{name_or_path}.toml"
+        if not path.exists():
+            raise ScenarioError(f"no scenario named {str(name_or_path)!r}; there are: {', '.join(available())}")
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ScenarioError(f"{path}: cannot read: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{path}: not valid TOML: {error}") from None
+    try:
+        return from_table(table, default_name=path.stem)
+    except ScenarioError as error:
+        raise ScenarioError(f"{path}: {error}") from None
+
+
+def from_table(table: dict, default_name: str = "scenario") -> Scenario:
+    unknown = set(table) - {"name", "description", "step", *DEFAULTS}
+    if unknown:
+        raise ScenarioError(f"unknown key(s) {', '.join(sorted(unknown))}")
+    raw_steps = table.get("step")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise ScenarioError("no [[step]] tables")
+    kinds: dict[str, str] = {}
+    steps = []
+    for number, raw in enumerate(raw_steps, start=1):
+        try:
+            steps.append(_step(raw, kinds))
+        except ScenarioError as error:
+            raise ScenarioError(f"step {number}: {error}") from None
+    settings = {key: type(value)(table.get(key, value)) for key, value in DEFAULTS.items()}
+    return Scenario(
+        name=str(table.get("name", default_name)),
+        description=str(table.get("description", "")),
+        steps=tuple(steps),
+        **settings,
+    )
+
+
+def _step(raw: dict, kinds: dict[str, str]) -> Step:
+    """One step, checked against the members that exist so far (kinds, updated here)."""
+    actions = [key for key in raw if key in ACTIONS]
+    unknown = set(raw) - STEP_KEYS - set(ACTIONS)
+    if unknown:
+        raise ScenarioError(f"unknown key(s) {', '.join(sorted(unknown))}")
+    if len(actions) != 1:
+        raise ScenarioError(f"needs exactly one action of {', '.join(ACTIONS)}; has {actions or 'none'}")
+    action = actions[0]
+    who = raw[action]
+    if action in STARTS:
+        if who in kinds:
+            raise ScenarioError(f"{who!r} is already in the room")
+        kinds[who] = STARTS[action]
+    elif kinds.get(who) not in ACTS_ON[action]:
+        allowed = " or ".join(sorted(ACTS_ON[action]))
+        raise ScenarioError(f"{action} needs a {allowed} that is in the room; {who!r} is not")
+    if action == "say" and "text" not in raw:
+        raise ScenarioError("say needs text")
+    if action == "send" and ("text" in raw) == ("raw" in raw):
+        raise ScenarioError("send needs text or raw (one of them)")
+    expect = {name: tuple(lines) for name, lines in raw.get("expect", {}).items()}
+    exits = dict(raw.get("exit", {}))
+    for name in [*expect, *exits]:
+        if name not in kinds:
+            raise ScenarioError(f"expects something of {name!r}, who is not in the room")
+    for name in {p for lines in expect.values() for line in lines for p in placeholders(line)}:
+        if name != SERVER_PORT and name not in kinds:
+            raise ScenarioError(f"placeholder {{{name}}} is neither {{port}} nor a member's name")
+    data = raw["text"].encode() if "text" in raw else codecs.escape_decode(raw.get("raw", ""))[0]
+    split = tuple(raw.get("split", ()))
+    if any(not 0 < offset < len(data) for offset in split) or list(split) != sorted(set(split)):
+        raise ScenarioError(f"split needs rising byte offsets inside the {len(data)} bytes sent")
+    return Step(
+        action=action,
+        who=who,
+        text=raw.get("text", "") if action == "say" else "",
+        data=data if action == "send" else b"",
+        split=split,
+        expect=expect,
+        exits=exits,
+        note=raw.get("note", ""),
+    )
+
+
+def crowd(users: int) -> Scenario:
+    """N users join one by one, each says hello, then they leave in the order they came."""
+    names = [f"user{n}" for n in range(1, users + 1)]
+    steps = [{"start": "server", "expect": {"server": ["Chat Server started on port {port}."]}}]
+    for count, name in enumerate(names, start=1):
+        online = users_online(count)
+        expect = {other: [f"> New user {{{name}}} entered {online}"] for other in ["server", *names[: count - 1]]}
+        steps.append({"join": name, "expect": {**expect, name: [f"> Connected to the chat server {online}"]}})
+    for name in names:
+        line = f"[{{{name}}}] Hello from {name}"
+        expect = {other: [line] for other in ["server", *names] if other != name}
+        steps.append(
+            {"say": name, "text": f"Hello from {name}", "expect": {**expect, name: [f"[You] Hello from {name}"]}}
+        )
+    for left, name in enumerate(names, start=1):
+        notice = f"< The user {{{name}}} left {users_online(users - left)}"
+        expect = {other: [notice] for other in ["server", *names[left:]]}
+        steps.append({"ctrl_c": name, "expect": {**expect, name: ["^C", "exit"]}, "exit": {name: 0}})
+    steps.append({"ctrl_c": "server", "expect": {"server": ["^C", "exit"]}, "exit": {"server": 0}})
+    description = f"{users} users join one by one, each says hello, and they leave in the order they came."
+    return from_table({"name": f"crowd-{users}", "description": description, "step": steps})
+
+
+def users_online(count: int) -> str:
+    """The documented count wording, for generated scenarios: plural only above one."""
+    return f"({count} {'users' if count > 1 else 'user'} online)"

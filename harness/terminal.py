@@ -1,0 +1,102 @@
+"""One program running in a pseudo-terminal, as a person would run it, read into a Screen."""
+
+import errno
+import os
+import signal
+
+import pexpect
+
+from harness.procs import default_sigint, kill_session, pinned_env, started_sessions
+from harness.screen import Screen
+from harness.timeline import Timeline
+
+CTRL_C = b"\x03"
+CTRL_D = b"\x04"
+ENTER = b"\r"
+
+
+class Terminal:
+    def __init__(self, name: str, argv: list[str], timeline: Timeline, rows: int, cols: int) -> None:
+        self.name = name
+        self.timeline = timeline
+        self.screen = Screen(rows, cols)
+        self.eof = False
+        self.exit_status: int | None = None
+        self.signal_status: int | None = None
+        self.ended_by_harness = False
+        self._child = pexpect.spawn(
+            argv[0],
+            argv[1:],
+            dimensions=(rows, cols),
+            env=pinned_env(),
+            preexec_fn=default_sigint,
+            echo=True,
+        )
+        # Measured traps: 50 ms before every send, 0.1 s sleeps on close and terminate.
+        self._child.delaybeforesend = None
+        self._child.ptyproc.delayafterclose = 0
+        self._child.ptyproc.delayafterterminate = 0
+        self.pid = self._child.pid
+        started_sessions.append(self.pid)
+        self.fd = self._child.child_fd
+        timeline.record(name, "action", " ".join(argv).encode())
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def read_available(self) -> None:
+        """Take what the program printed; call only when select() says there is some."""
+        try:
+            data = os.read(self.fd, 65536)
+        except OSError as error:  # Linux reports a closed pty as EIO
+            if error.errno not in (errno.EIO, errno.EBADF):
+                raise
+            data = b""
+        if not data:
+            self.eof = True
+            return
+        self.timeline.record(self.name, "printed", data)
+        self.screen.feed(data)
+
+    def lines(self) -> list[str]:
+        return self.screen.lines()
+
+    def type(self, data: bytes) -> None:
+        self.timeline.record(self.name, "typed", data)
+        os.write(self.fd, data)
+
+    def has_exited(self) -> bool:
+        """True once the process has ended and been reaped (its status is then known)."""
+        if self.exit_status is None and self.signal_status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid == 0:
+                return False
+            self._record_status(status)
+        return True
+
+    def kill(self) -> None:
+        """End the program and everything it started, at once, and wait for it."""
+        kill_session(self.pid)
+        if not self.has_exited():
+            self.ended_by_harness = True
+            self._record_status(os.waitpid(self.pid, 0)[1])
+        self._child.ptyproc.terminated = True  # reaped here, so ptyprocess must not wait again
+        self._child.close(force=True)
+        self.eof = True
+
+    def describe_exit(self) -> str:
+        if self.ended_by_harness:
+            return "was still running at the end"
+        if not self.has_exited():
+            return "is still running"
+        if self.signal_status is not None:
+            name = signal.Signals(self.signal_status).name
+            why = " (an uncaught KeyboardInterrupt ends Python this way)" if name == "SIGINT" else ""
+            return f"was killed by {name}{why}"
+        return f"exited with status {self.exit_status}"
+
+    def _record_status(self, status: int) -> None:
+        if os.WIFSIGNALED(status):
+            self.signal_status = os.WTERMSIG(status)
+        else:
+            self.exit_status = os.WEXITSTATUS(status)
