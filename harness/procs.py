@@ -4,6 +4,7 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -26,8 +27,21 @@ def pinned_env() -> dict[str, str]:
 
 def default_sigint() -> None:
     """Run in the child before exec: a shell job started in the background ignores SIGINT,
-    and its children inherit that; a person's terminal delivers Ctrl-C."""
+    and its children inherit that; a person's terminal delivers Ctrl-C. The parent blocks
+    SIGINT while it starts a child (see `sigint_held`), and the mask is inherited too."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def sigint_held() -> Iterator[None]:
+    """Hold back Ctrl-C while a child is started and recorded, so none goes unrecorded;
+    a Ctrl-C pressed meanwhile is delivered on the way out."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 # Every program the harness started runs in a session of its own whose ID is its PID.

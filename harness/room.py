@@ -102,14 +102,14 @@ class Room:
 
     def close(self) -> None:
         """End every process the room started, by PID, and close every socket. Idempotent."""
-        errors = []
+        errors: list[BaseException] = []
         for member in self.members.values():
             try:
                 if isinstance(member, Terminal):
                     member.kill()
                 else:
                     member.close()
-            except Exception as error:  # keep ending the others; report the first problem
+            except BaseException as error:  # even Ctrl-C: end the others first, then raise
                 errors.append(error)
         if errors:
             raise errors[0]

@@ -87,7 +87,7 @@ def run(
             finally:
                 step_seconds.append(time.monotonic() - step_started)
             room.port = int(values.get(SERVER_PORT, 0))
-        seconds = time.monotonic() - started
+    seconds = time.monotonic() - started  # the room's teardown included
     return Outcome(
         scenario=scenario,
         server=server,

@@ -1,12 +1,13 @@
 """One program running in a pseudo-terminal, as a person would run it, read into a Screen."""
 
+import contextlib
 import errno
 import os
 import signal
 
 import pexpect
 
-from harness.procs import default_sigint, kill_session, pinned_env, started_sessions
+from harness.procs import default_sigint, kill_session, pinned_env, sigint_held, started_sessions
 from harness.screen import Screen
 from harness.timeline import Timeline
 
@@ -24,20 +25,21 @@ class Terminal:
         self.exit_status: int | None = None
         self.signal_status: int | None = None
         self.ended_by_harness = False
-        self._child = pexpect.spawn(
-            argv[0],
-            argv[1:],
-            dimensions=(rows, cols),
-            env=pinned_env(),
-            preexec_fn=default_sigint,
-            echo=True,
-        )
+        with sigint_held():
+            self._child = pexpect.spawn(
+                argv[0],
+                argv[1:],
+                dimensions=(rows, cols),
+                env=pinned_env(),
+                preexec_fn=default_sigint,
+                echo=True,
+            )
+            started_sessions.append(self._child.pid)
         # Measured traps: 50 ms before every send, 0.1 s sleeps on close and terminate.
         self._child.delaybeforesend = None
         self._child.ptyproc.delayafterclose = 0
         self._child.ptyproc.delayafterterminate = 0
         self.pid = self._child.pid
-        started_sessions.append(self.pid)
         self.fd = self._child.child_fd
         timeline.record(name, "action", " ".join(argv).encode())
 
@@ -68,7 +70,10 @@ class Terminal:
     def has_exited(self) -> bool:
         """True once the process has ended and been reaped (its status is then known)."""
         if self.exit_status is None and self.signal_status is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped already, by a call that was interrupted
+                return True
             if pid == 0:
                 return False
             self._record_status(status)
@@ -79,7 +84,8 @@ class Terminal:
         kill_session(self.pid)
         if not self.has_exited():
             self.ended_by_harness = True
-            self._record_status(os.waitpid(self.pid, 0)[1])
+            with contextlib.suppress(ChildProcessError):
+                self._record_status(os.waitpid(self.pid, 0)[1])
         self._child.ptyproc.terminated = True  # reaped here, so ptyprocess must not wait again
         self._child.close(force=True)
         self.eof = True

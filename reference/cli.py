@@ -26,6 +26,8 @@ def parse_args(args):
     if len(args) != 2:
         fail(2, f"expected 2 arguments, HOST and PORT, got {len(args)}")
     host, port = args
+    if not host.isprintable():  # also rejects bytes the locale could not decode
+        fail(2, f"HOST must be a host name or an IP address, not {host!r}")
     if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
         fail(2, f"PORT must be a number from 1 to 65535, not {port!r}")
     return host, int(port)
@@ -35,7 +37,7 @@ def connect(host, port):
     """A connected socket; exit status 1 when there is no server to talk to."""
     try:
         sock = socket.create_connection((host, port))
-    except socket.gaierror:
+    except (socket.gaierror, UnicodeError):  # a name no resolver can look up, like 'a..b'
         fail(1, f"unknown host {host!r}")
     except OSError as error:
         fail(1, f"cannot connect to {host}:{port}: {error.strerror or error}")

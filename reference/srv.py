@@ -34,6 +34,8 @@ def parse_args(args):
     if len(args) != 2:
         fail(2, f"expected 2 arguments, HOST and PORT, got {len(args)}")
     host, port = args
+    if not host.isprintable():  # also rejects bytes the locale could not decode
+        fail(2, f"HOST must be a host name or an IP address, not {host!r}")
     if not (port.isascii() and port.isdigit() and int(port) <= 65535):
         fail(2, f"PORT must be a number from 0 to 65535, not {port!r}")
     return host, int(port)
@@ -47,7 +49,7 @@ def open_listener(host, port):
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
         listener.listen(128)
-    except socket.gaierror:
+    except (socket.gaierror, UnicodeError):  # a name no resolver can look up, like 'a..b'
         fail(1, f"unknown host {host!r}")
     except OSError as error:
         fail(1, f"cannot listen on {host}:{port}: {error.strerror or error}")

@@ -1,0 +1,103 @@
+"""The harness ends everything it starts, keeps reading every terminal, and fails with a message."""
+
+import sys
+import textwrap
+
+import pytest
+
+from harness import procs, runner
+from harness.room import Room
+from harness.scenario import from_table
+from harness.terminal import Terminal
+from harness.timeline import Timeline
+
+
+def program(tmp_path, name, source):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(source))
+    return path
+
+
+def test_the_leftover_guard_sees_a_running_program():
+    terminal = Terminal("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], Timeline(), rows=5, cols=40)
+    try:
+        assert terminal.pid in procs.leftovers()
+    finally:
+        terminal.kill()
+    assert terminal.pid not in procs.leftovers()
+    assert terminal.describe_exit() == "was still running at the end"
+
+
+def test_a_room_ends_its_programs_and_their_children_when_a_check_raises(tmp_path):
+    forker = program(
+        tmp_path,
+        "srv.py",
+        """
+        import os, sys, time
+        if os.fork() == 0:
+            os.setpgid(0, 0)  # leaves the process group, not the session
+            time.sleep(60)
+        print("Chat Server started on port 4242.", flush=True)
+        time.sleep(60)
+        """,
+    )
+    with pytest.raises(RuntimeError), Room(forker, runner.REFERENCE_CLIENT) as room:
+        server = room.start_server("server")
+        assert room.wait_until(lambda: server.lines() == ["Chat Server started on port 4242."], 5)
+        assert len(procs.session_members(server.pid)) == 2
+        raise RuntimeError("a check failed")
+    assert procs.session_members(server.pid) == []
+
+
+def test_a_program_that_prints_a_lot_is_read_while_waiting(tmp_path):
+    """A pty nobody reads blocks its writer after ~18 KB; the room keeps reading."""
+    chatty = program(
+        tmp_path,
+        "srv.py",
+        """
+        for n in range(5000):
+            print(f"line {n:04} " + "x" * 60)
+        print("done")
+        """,
+    )
+    with Room(chatty, runner.REFERENCE_CLIENT, rows=6000) as room:
+        server = room.start_server("server")
+        assert room.wait_until(lambda: server.eof, 10)
+        assert server.lines()[-1] == "done" and len(server.lines()) == 5001
+
+
+def test_a_wait_that_times_out_says_what_was_expected_and_what_was_seen(tmp_path):
+    mute = program(
+        tmp_path,
+        "srv.py",
+        """
+        import socket, time
+        listener = socket.create_server(("127.0.0.1", 0))  # accepts, then says nothing
+        print(f"Chat Server started on port {listener.getsockname()[1]}.", flush=True)
+        time.sleep(60)
+        """,
+    )
+    story = from_table(
+        {
+            "step": [
+                {"start": "server", "expect": {"server": ["Chat Server started on port {port}."]}},
+                {"join": "alice", "expect": {"alice": ["> Connected to the chat server (1 user online)"]}},
+            ]
+        }
+    )
+    outcome = runner.run(story, server=mute, timeout=0.5)
+    assert outcome.failure.step == 2 and outcome.failure.member == "alice"
+    assert outcome.failure.problem == (
+        "alice: line 1: expected '> Connected to the chat server (1 user online)', "
+        "but the screen has no line 1 (still so after 0.5 s)"
+    )
+    assert outcome.screens["server"] == [f"Chat Server started on port {outcome.values['port']}."]
+
+
+def test_a_program_that_crashes_fails_at_once_with_its_traceback(tmp_path):
+    crash = program(tmp_path, "srv.py", "print('Chat Server started on port 4242.')\nraise SystemExit(1/0)\n")
+    story = from_table({"step": [{"start": "server", "expect": {"server": ["Chat Server started on port {port}."]}}]})
+    outcome = runner.run(story, server=crash, timeout=30)
+    assert outcome.seconds < 5  # the screen cannot change any more: no need to wait 30 s
+    assert "line 2: expected nothing more, but the screen shows 'Traceback" in outcome.failure.problem
+    assert outcome.exits["server"] == "exited with status 1"

@@ -1,0 +1,73 @@
+"""`python harness/run_scenario.py` as a person runs it: exit status 0 pass, 1 fail, 2 bad usage."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from harness import runner, scenario
+
+SCRIPT = Path(__file__).resolve().parent.parent / "harness" / "run_scenario.py"
+
+
+def run_script(*args, columns=320):
+    env = {**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, SCRIPT, *args], capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL
+    )
+
+
+def test_default_runs_the_seed_and_shows_three_terminals_side_by_side():
+    result = run_script()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASS seed: 14 steps" in result.stdout
+    header = next(line for line in result.stdout.splitlines() if "server" in line and "╭" in line)
+    assert "alice" in header and "bob" in header  # one row of three panels
+    assert "✗" not in result.stdout
+
+
+def test_narrow_terminal_stacks_the_screens():
+    result = run_script(columns=100)
+    assert result.returncode == 0
+    headers = [line for line in result.stdout.splitlines() if "╭" in line]
+    assert len(headers) == 3
+
+
+def test_a_broken_server_fails_with_expected_seen_and_timeline(tmp_path):
+    broken = tmp_path / "srv.py"
+    broken.write_text(runner.REFERENCE_SERVER.read_text().replace("started on port", "running on port"))
+    result = run_script("--server", str(broken), "--timeout", "1")
+    assert result.returncode == 1
+    out = result.stdout
+    assert "FAIL seed at step 1 of 14" in out
+    assert "expected   'Chat Server started on port {port}.'" in out
+    assert "seen       'Chat Server running on port" in out
+    assert "raw bytes  b'Chat Server running on port" in out
+    assert "Timeline (ms since start)" in out and "⇠ printed" in out
+
+
+def test_list_shows_every_scenario():
+    result = run_script("--list")
+    assert result.returncode == 0
+    for name in scenario.available():
+        assert name in result.stdout
+
+
+def test_clients_runs_a_generated_room():
+    result = run_script("--clients", "3")
+    assert result.returncode == 0, result.stdout
+    assert "PASS crowd-3" in result.stdout
+
+
+def test_bad_usage_exits_2_with_one_clear_line():
+    for args, message in [
+        (["nope"], "no scenario named 'nope'"),
+        (["--server", "/no/such/srv.py"], "--server: no such file"),
+        (["seed", "--clients", "3"], "not both"),
+        (["--clients", "0"], "--clients takes a number from 1 to 100"),
+        (["--timeout", "-1"], "--timeout takes a positive number"),
+    ]:
+        result = run_script(*args)
+        assert result.returncode == 2, args
+        assert message in result.stderr
+        assert "Traceback" not in result.stderr
