@@ -4,6 +4,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -76,8 +77,15 @@ def live_processes() -> list[tuple[int, int]]:
     return found
 
 
-def kill_session(leader: int) -> None:
-    """SIGKILL a program started in its own session, with every process it started."""
-    for pid in [leader, *session_members(leader)]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+def kill_session(leader: int, timeout: float = 5.0) -> None:
+    """SIGKILL a program started in its own session, with every process it started, and
+    return once they are gone: SIGKILL is delivered at once but takes effect a moment later."""
+    deadline = time.monotonic() + timeout
+    members = [leader, *session_members(leader)]
+    while members and time.monotonic() < deadline:
+        for pid in members:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        members = [pid for pid in session_members(leader) if pid != leader]
+        if members:
+            time.sleep(0.001)

@@ -81,9 +81,9 @@ class Terminal:
 
     def kill(self) -> None:
         """End the program and everything it started, at once, and wait for it."""
+        self.ended_by_harness = not self.has_exited()
         kill_session(self.pid)
         if not self.has_exited():
-            self.ended_by_harness = True
             with contextlib.suppress(ChildProcessError):
                 self._record_status(os.waitpid(self.pid, 0)[1])
         self._child.ptyproc.terminated = True  # reaped here, so ptyprocess must not wait again
