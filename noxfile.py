@@ -17,3 +17,17 @@ def lint(session: nox.Session) -> None:
     session.install(".[lint]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def grade(session: nox.Session) -> None:
+    """Grade the lessons: `nox -s grade -- 3`, `-- --path DIR`, `-- --watch 3`, `-- --status`."""
+    session.install("-e", ".")
+    session.run("python", "-m", "harness.grade", *session.posargs)
+
+
+@nox.session
+def lessons(session: nox.Session) -> None:
+    """Write lessons/stepN/ and reference/ from lessons/source/."""
+    session.install("-e", ".")
+    session.run("python", "-m", "harness.lessons", *session.posargs)

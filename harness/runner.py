@@ -68,6 +68,8 @@ def run(
     # A terminal's whole screen is always judged; a robot's lines only if the scenario says.
     mentioned = {name for step in scenario.steps for name in step.expect}
     checked = [name for name, kind in kinds.items() if kind != "robot" or name in mentioned]
+    if scenario.judge is not None:
+        checked = [name for name in checked if name in scenario.judge]
     expected: dict[str, list[str]] = {name: [] for name in checked}  # in order of arrival
     values: dict[str, str] = {}
     step_seconds: list[float] = []

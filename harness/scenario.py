@@ -11,6 +11,8 @@ socket), say, send (a robot's bytes: text, or raw with \\xNN escapes, cut at the
 offsets in split), ctrl_c, ctrl_d, reset (a client killed or a robot's TCP reset),
 close (a robot hangs up). `exit.NAME = 0` waits for that program to end with status 0.
 Expected lines add to what each screen already shows; the whole screen must match.
+`judge = ["server", "alice"]` at the top checks only those screens (default: every
+terminal's, and each robot's that a step expects something of).
 """
 
 import codecs
@@ -35,6 +37,7 @@ ACTS_ON = {
 ACTIONS = [*STARTS, *ACTS_ON]
 STEP_KEYS = {"text", "raw", "split", "expect", "exit", "note"}
 DEFAULTS = {"timeout": 3.0, "rows": 200, "cols": 120}
+TOP_KEYS = {"name", "description", "step", "judge", *DEFAULTS}
 
 
 class ScenarioError(Exception):
@@ -65,6 +68,7 @@ class Scenario:
     timeout: float = DEFAULTS["timeout"]  # seconds any one wait may take
     rows: int = DEFAULTS["rows"]
     cols: int = DEFAULTS["cols"]
+    judge: tuple[str, ...] | None = None  # whose screens are checked; None: every terminal's
 
     def members(self) -> dict[str, str]:
         """Every member's name and kind (server, client, robot), in order of arrival."""
@@ -95,7 +99,7 @@ def load(name_or_path: str | Path) -> Scenario:
 
 
 def from_table(table: dict, default_name: str = "scenario") -> Scenario:
-    unknown = set(table) - {"name", "description", "step", *DEFAULTS}
+    unknown = set(table) - TOP_KEYS
     if unknown:
         raise ScenarioError(f"unknown key(s) {', '.join(sorted(unknown))}")
     raw_steps = table.get("step")
@@ -109,7 +113,11 @@ def from_table(table: dict, default_name: str = "scenario") -> Scenario:
         except ScenarioError as error:
             raise ScenarioError(f"step {number}: {error}") from None
     settings = {key: type(value)(table.get(key, value)) for key, value in DEFAULTS.items()}
+    judge = table.get("judge")
+    if judge is not None and (not isinstance(judge, list) or set(judge) - set(kinds)):
+        raise ScenarioError(f"judge must list members of the room ({', '.join(kinds)}); got {judge!r}")
     return Scenario(
+        judge=None if judge is None else tuple(judge),
         name=str(table.get("name", default_name)),
         description=str(table.get("description", "")),
         steps=tuple(steps),

@@ -158,23 +158,17 @@ class ChatServer:
         print(notice)
         self.broadcast(notice)
 
-    def close(self):
-        for sock in self.clients:
-            sock.close()
-        self.listener.close()
-
 
 def main(args):
     host, port = parse_args(args)
     listener = open_listener(host, port)
-    print(f"Chat Server started on port {listener.getsockname()[1]}.")
-    server = ChatServer(listener)
-    try:
-        server.serve_forever()
+    try:  # from the first line printed on, Ctrl-C must end the server cleanly
+        print(f"Chat Server started on port {listener.getsockname()[1]}.")
+        ChatServer(listener).serve_forever()
     except KeyboardInterrupt:
         print("\nexit")
     finally:
-        server.close()
+        listener.close()
     return 0
 
 
