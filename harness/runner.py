@@ -174,13 +174,19 @@ def _wait_for(room: Room, expected: dict[str, list[str]], exits: dict[str, int],
 def _judge(room: Room, expected: dict[str, list[str]], exits: dict[str, int], values: dict) -> Unmet | None:
     """None when all is as expected (and `values` learns what matched), else the first thing not."""
     trial = dict(values)
+    unmet = []
     for name, templates in expected.items():
         member = room.members.get(name)
         if member is None:
             continue
         mismatch = compare(member.lines(), templates, trial)
         if mismatch:
-            return Unmet(member.eof, name, f"{name}: {mismatch.describe()}", mismatch)
+            ended = (
+                f" ({name}'s program {member.describe_exit()})" if member.eof and isinstance(member, Terminal) else ""
+            )
+            unmet.append(Unmet(member.eof, name, f"{name}: {mismatch.describe()}{ended}", mismatch))
+    if unmet:  # a screen that can no longer change says the most, and at once
+        return next((u for u in unmet if u.final), unmet[0])
     for name, status in exits.items():
         terminal = room.terminal(name)
         ended = terminal.eof and terminal.has_exited()
