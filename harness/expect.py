@@ -8,15 +8,16 @@ teaches a user's address.
 import re
 from dataclasses import dataclass
 
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLACEHOLDER = re.compile(r"\{(\w+|\*)\}")
 SERVER_PORT = "port"
+ANYTHING = "*"  # {*} matches any text, for lines whose wording is the student's own
 # What a value looks like before it is known: a port, or a member's IP:PORT address.
 SHAPES = {SERVER_PORT: r"[1-9][0-9]{0,4}"}
 ADDRESS_SHAPE = r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}:[1-9][0-9]{0,4}"
 
 
 def placeholders(template: str) -> list[str]:
-    return PLACEHOLDER.findall(template)
+    return [name for name in PLACEHOLDER.findall(template) if name != ANYTHING]
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -30,7 +31,9 @@ def _learn(template: str, line: str, values: dict[str, str]) -> dict[str, str] |
     for m in PLACEHOLDER.finditer(template):
         pattern.append(re.escape(template[pos : m.start()]))
         name = m.group(1)
-        if name in values:
+        if name == ANYTHING:
+            pattern.append(".*")
+        elif name in values:
             pattern.append(re.escape(values[name]))
         elif name in names:
             pattern.append(f"(?P={name})")
@@ -41,6 +44,11 @@ def _learn(template: str, line: str, values: dict[str, str]) -> dict[str, str] |
     pattern.append(re.escape(template[pos:]))
     found = re.fullmatch("".join(pattern), line)
     return None if found is None else {name: found.group(name) for name in names}
+
+
+def matches(template: str, line: str, values: dict[str, str]) -> bool:
+    """Whether the line reads as the template, with the values known so far."""
+    return _learn(template, line, values) is not None
 
 
 @dataclass(frozen=True)

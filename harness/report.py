@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from harness.expect import matches
 from harness.runner import Outcome
 
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
@@ -68,7 +69,7 @@ def _screen_text(outcome: Outcome, name: str) -> Text:
         want = expected[row] if expected is not None and row < len(expected) else None
         if expected is None:  # a robot nobody asked about: shown, not judged
             text.append(f"  {line}\n", style="dim")
-        elif line == want:
+        elif line is not None and want is not None and matches(want, line, outcome.values):
             text.append("✓ ", style="green").append(f"{line}\n")
         elif line is None:
             text.append("✗ ", style="red").append(f"(missing) {want}\n", style="red italic")

@@ -5,12 +5,13 @@ it waits (a pty nobody reads blocks its writer after ~18 KB) and gives up at a d
 """
 
 import select
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from harness.procs import python_command
-from harness.robot import Robot
+from harness.robot import FakeServer, Robot, Wire
 from harness.tcpinfo import queues
 from harness.terminal import Terminal
 from harness.timeline import Timeline
@@ -24,7 +25,7 @@ class Room:
         self.server_program, self.client_program = server, client
         self.rows, self.cols = rows, cols
         self.timeline = Timeline()
-        self.members: dict[str, Terminal | Robot] = {}
+        self.members: dict[str, Terminal | Wire] = {}
         self.port = 0
 
     def __enter__(self) -> "Room":
@@ -35,45 +36,63 @@ class Room:
 
     # --- who is in the room -------------------------------------------------------------
 
-    def start_server(self, name: str) -> Terminal:
+    def start_server(self, name: str, args: list[str] | None = None) -> Terminal:
         """The server, on the port it has already shown, or on a free one (PORT 0)."""
-        return self._spawn(name, self.server_program, str(self.port))
+        return self._spawn(name, self.server_program, [HOST, str(self.port)] if args is None else args)
 
-    def start_client(self, name: str) -> Terminal:
-        return self._spawn(name, self.client_program, str(self.port))
+    def start_client(self, name: str, args: list[str] | None = None) -> Terminal:
+        return self._spawn(name, self.client_program, [HOST, str(self.port)] if args is None else args)
 
-    def connect_robot(self, name: str) -> Robot:
-        robot = Robot(name, (HOST, self.port), self.timeline)
+    def listen_fake(self, name: str) -> FakeServer:
+        """A fake server in place of the server program; clients that join connect to it."""
+        fake = FakeServer(name, HOST, self.timeline)
+        self.members[name] = fake
+        self.port = fake.port
+        return fake
+
+    def connect_robot(self, name: str, reads: bool = True) -> Robot:
+        robot = Robot(name, (HOST, self.port), self.timeline, reads)
         self.members[name] = robot
         return robot
 
-    def _spawn(self, name: str, program: Path, port: str) -> Terminal:
-        argv = python_command(program, HOST, port)
+    def _spawn(self, name: str, program: Path, args: list[str]) -> Terminal:
+        argv = python_command(program, *args)
         terminal = Terminal(name, argv, self.timeline, rows=self.rows, cols=self.cols)
         self.members[name] = terminal
         return terminal
+
+    @staticmethod
+    def free_port() -> int:
+        """A port nothing listens on now (the kernel's pick, released at once)."""
+        with socket.socket() as probe:
+            probe.bind((HOST, 0))
+            return probe.getsockname()[1]
 
     def terminal(self, name: str) -> Terminal:
         member = self.members[name]
         assert isinstance(member, Terminal), f"{name} has no terminal"
         return member
 
-    def robot(self, name: str) -> Robot:
+    def wire(self, name: str) -> Wire:
         member = self.members[name]
-        assert isinstance(member, Robot), f"{name} is not a robot"
+        assert isinstance(member, Wire), f"{name} has no raw connection"
         return member
 
     # --- reading and waiting ------------------------------------------------------------
 
     def pump(self, timeout: float) -> None:
         """Read whatever any member has to give, waiting at most timeout for the first byte."""
-        open_members = [m for m in self.members.values() if not m.eof]
-        if not open_members:
+        members = [m for m in self.members.values() if not m.eof]
+        readers = [m for m in members if getattr(m, "reads", True)]
+        writers = [m for m in members if isinstance(m, Wire) and m.outgoing and m.sock is not None]
+        if not readers and not writers:
             time.sleep(min(timeout, POLL))  # only a process's exit status can still change
             return
-        ready, _, _ = select.select(open_members, [], [], max(timeout, 0))
-        for member in ready:
+        readable, writable, _ = select.select(readers, writers, [], max(timeout, 0))
+        for member in readable:
             member.read_available()
+        for wire in writable:
+            wire.write_some()
 
     def wait_until(self, condition: Callable[[], bool], timeout: float, poll: float | None = None) -> bool:
         """Read until condition() holds (True) or timeout seconds pass (False).
@@ -87,13 +106,12 @@ class Room:
             self.pump(remaining if poll is None else min(remaining, poll))
         return True
 
-    def wait_until_read(self, robot: Robot, timeout: float) -> bool:
-        """Wait until the server's program has read everything the robot sent: the server's
-        kernel has acknowledged every byte, and none of them waits unread in its socket."""
-        server_side = (HOST, self.port)
+    def wait_until_read(self, wire: Wire, timeout: float) -> bool:
+        """Wait until the program at the other end has read everything the wire sent: the
+        kernel there has acknowledged every byte, and none of them waits unread."""
 
         def all_read() -> bool:
-            ours, theirs = queues(robot.address, server_side), queues(server_side, robot.address)
+            ours, theirs = queues(wire.address, wire.peer), queues(wire.peer, wire.address)
             return (ours is None or ours[0] == 0) and (theirs is None or theirs[1] == 0)
 
         return self.wait_until(all_read, timeout, poll=POLL)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.expect import SERVER_PORT, Mismatch, compare, fill
-from harness.robot import Robot
+from harness.robot import FakeServer, Wire
 from harness.room import Room
-from harness.scenario import Scenario, Step
+from harness.scenario import FREE_PORT, Scenario, Step
 from harness.terminal import CTRL_C, CTRL_D, ENTER, Terminal
 from harness.timeline import Timeline
 
@@ -67,10 +67,9 @@ def run(
     kinds = scenario.members()
     # A terminal's whole screen is always judged; a robot's lines only if the scenario says.
     mentioned = {name for step in scenario.steps for name in step.expect}
-    checked = [name for name, kind in kinds.items() if kind != "robot" or name in mentioned]
-    if scenario.judge is not None:
-        checked = [name for name in checked if name in scenario.judge]
-    expected: dict[str, list[str]] = {name: [] for name in checked}  # in order of arrival
+    watched = [name for name, kind in kinds.items() if kind in ("server", "client") or name in mentioned]
+    checked = [name for name in watched if scenario.judge is None or name in scenario.judge]
+    expected: dict[str, list[str]] = {name: [] for name in watched}  # in order of arrival
     values: dict[str, str] = {}
     step_seconds: list[float] = []
     failure = None
@@ -78,17 +77,21 @@ def run(
     with Room(server, client, rows=scenario.rows, cols=scenario.cols) as room:
         for number, step in enumerate(scenario.steps, start=1):
             step_started = time.monotonic()
+            step_timeout = max(timeout, step.timeout)
             try:
-                _act(room, step, timeout)
+                _act(room, step, step_timeout, values)
                 for name, lines in step.expect.items():
                     expected[name].extend(lines)
-                _wait_for(room, expected, step.exits, values, timeout)
+                # Members not judged are looked at only when this step expects something of them.
+                looked_at = [name for name in expected if name in checked or name in step.expect]
+                _wait_for(room, expected, looked_at, checked, step.exits, values, step_timeout)
             except StepFailed as failed:
                 failure = Failure(number, step.describe(), failed.member, failed.problem, failed.mismatch)
                 break
             finally:
                 step_seconds.append(time.monotonic() - step_started)
-            room.port = int(values.get(SERVER_PORT, 0))
+            if SERVER_PORT in values:  # learned, or chosen: the port clients connect to
+                room.port = int(values[SERVER_PORT])
     seconds = time.monotonic() - started  # the room's teardown included
     return Outcome(
         scenario=scenario,
@@ -96,7 +99,7 @@ def run(
         client=client,
         failure=failure,
         screens={name: member.lines() for name, member in room.members.items()},
-        expected={name: [fill(line, values) for line in lines] for name, lines in expected.items()},
+        expected={name: [fill(line, values) for line in expected[name]] for name in checked},
         checked=checked,
         values=values,
         exits={n: m.describe_exit() for n, m in room.members.items() if isinstance(m, Terminal)},
@@ -106,16 +109,19 @@ def run(
     )
 
 
-def _act(room: Room, step: Step, timeout: float) -> None:
+def _act(room: Room, step: Step, timeout: float, values: dict[str, str]) -> None:
     who = step.who
+    args = None if step.args is None else _command_line(room, step.args, values)
     try:
         match step.action:
             case "start":
-                room.start_server(who)
+                room.start_server(who, args)
             case "join":
-                room.start_client(who)
+                room.start_client(who, args)
             case "connect":
-                room.connect_robot(who)
+                room.connect_robot(who, step.reads)
+            case "listen":
+                room.listen_fake(who)
             case "say":
                 room.terminal(who).type(step.text.encode() + ENTER)
             case "ctrl_c":
@@ -123,23 +129,36 @@ def _act(room: Room, step: Step, timeout: float) -> None:
             case "ctrl_d":
                 room.terminal(who).type(CTRL_D)
             case "send":
-                _send_in_pieces(room, room.robot(who), step, timeout)
+                _send_in_pieces(room, room.wire(who), step, timeout)
             case "reset":
                 member = room.members[who]
-                member.reset() if isinstance(member, Robot) else member.kill()
+                member.reset() if isinstance(member, Wire) else member.kill()
             case "close":
-                room.robot(who).close()
+                room.wire(who).close()
     except OSError as error:
         raise StepFailed(who, f"could not {step.action.replace('_', '-')} {who}: {error.strerror or error}") from None
 
 
-def _send_in_pieces(room: Room, robot: Robot, step: Step, timeout: float) -> None:
-    """Each piece arrives in a read of its own: the next is sent once the server has read it."""
+def _command_line(room: Room, args: tuple[str, ...], values: dict[str, str]) -> list[str]:
+    """A step's own command line; {free} becomes a free port, which {port} must then show."""
+    if any(FREE_PORT in arg for arg in args):
+        values[SERVER_PORT] = str(room.free_port())
+    return [fill(arg.replace(FREE_PORT, "{" + SERVER_PORT + "}"), values) for arg in args]
+
+
+def _send_in_pieces(room: Room, wire: Wire, step: Step, timeout: float) -> None:
+    """Each piece arrives in a read of its own: the next is sent once the program has read it,
+    and the step ends once it has read the last."""
+    if isinstance(wire, FakeServer) and not room.wait_until(lambda: wire.connected, timeout):
+        raise StepFailed(wire.name, f"no client connected to {wire.name} within {timeout:g} s")
     cuts = [0, *step.split, len(step.data)]
     for start, end in itertools.pairwise(cuts):
-        robot.send(step.data[start:end])
-        if end < len(step.data) and not room.wait_until_read(robot, timeout):
-            raise StepFailed("server", f"the server did not read the first {end} bytes {robot.name} sent")
+        wire.queue(step.data[start:end])
+        if not room.wait_until(lambda: not wire.outgoing, timeout):
+            waiting = len(wire.outgoing)
+            raise StepFailed(wire.name, f"the program stopped reading: {waiting} bytes from {wire.name} still wait")
+        if not room.wait_until_read(wire, timeout):
+            raise StepFailed(wire.name, f"the program did not read the first {end} bytes {wire.name} sent")
 
 
 @dataclass(frozen=True)
@@ -152,7 +171,15 @@ class Unmet:
     mismatch: Mismatch | None = None
 
 
-def _wait_for(room: Room, expected: dict[str, list[str]], exits: dict[str, int], values: dict, timeout: float) -> None:
+def _wait_for(
+    room: Room,
+    expected: dict[str, list[str]],
+    looked_at: list[str],
+    checked: list[str],
+    exits: dict[str, int],
+    values: dict,
+    timeout: float,
+) -> None:
     """Wait until every member shows what it should and the programs that must end have.
 
     Learned values are kept only when everything matches. A mismatch on a member that can
@@ -161,7 +188,7 @@ def _wait_for(room: Room, expected: dict[str, list[str]], exits: dict[str, int],
 
     def settled() -> bool:
         nonlocal unmet
-        unmet = _judge(room, expected, exits, values)
+        unmet = _judge(room, {name: expected[name] for name in looked_at}, checked, exits, values)
         return unmet is None or unmet.final
 
     room.wait_until(settled, timeout, poll=0.002 if exits else None)
@@ -171,15 +198,20 @@ def _wait_for(room: Room, expected: dict[str, list[str]], exits: dict[str, int],
     raise StepFailed(unmet.member, problem, unmet.mismatch)
 
 
-def _judge(room: Room, expected: dict[str, list[str]], exits: dict[str, int], values: dict) -> Unmet | None:
-    """None when all is as expected (and `values` learns what matched), else the first thing not."""
+def _judge(
+    room: Room, expected: dict[str, list[str]], checked: list[str], exits: dict[str, int], values: dict
+) -> Unmet | None:
+    """None when all is as expected (and `values` learns what matched), else the first thing not.
+    A judged member's screen must be exactly its lines; any other must show at least its lines
+    (they teach values: the server's start line teaches the port)."""
     trial = dict(values)
     unmet = []
     for name, templates in expected.items():
         member = room.members.get(name)
         if member is None:
             continue
-        mismatch = compare(member.lines(), templates, trial)
+        seen = member.lines() if name in checked else member.lines()[: len(templates)]  # "at least these"
+        mismatch = compare(seen, templates, trial)
         if mismatch:
             ended = (
                 f" ({name}'s program {member.describe_exit()})" if member.eof and isinstance(member, Terminal) else ""

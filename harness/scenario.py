@@ -7,12 +7,17 @@
     expect.server = ["[{alice}] Hi this is user 1"]
 
 Actions: start (the server), join (a client in a terminal), connect (a robot: a raw
-socket), say, send (a robot's bytes: text, or raw with \\xNN escapes, cut at the byte
-offsets in split), ctrl_c, ctrl_d, reset (a client killed or a robot's TCP reset),
+socket), listen (a fake server: a raw socket that the clients who join connect to), say,
+send (a robot's or fake server's bytes: text, or raw with \\xNN escapes, cut at the byte
+offsets in split), ctrl_c, ctrl_d, reset (a client killed, or a TCP reset),
 close (a robot hangs up). `exit.NAME = 0` waits for that program to end with status 0.
+`repeat = N` sends the bytes N times in one go; `reads = false` on connect makes a robot that
+never reads. `args = ["127.0.0.1", "{free}"]` on start or join replaces the usual HOST PORT ({free}: a
+free port, which {port} then stands for). `{*}` in an expected line matches any text.
 Expected lines add to what each screen already shows; the whole screen must match.
-`judge = ["server", "alice"]` at the top checks only those screens (default: every
-terminal's, and each robot's that a step expects something of).
+`judge = ["server", "alice"]` at the top checks those screens whole (default: every
+terminal's, and each robot's that a step expects something of); the others need only show
+at least the lines expected of them.
 """
 
 import codecs
@@ -25,17 +30,18 @@ from harness.expect import SERVER_PORT, placeholders
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
 # action -> the kind of member it starts, or the kinds it may be done to
-STARTS = {"start": "server", "join": "client", "connect": "robot"}
+STARTS = {"start": "server", "join": "client", "connect": "robot", "listen": "fake"}
 ACTS_ON = {
     "say": {"server", "client"},
     "ctrl_c": {"server", "client"},
     "ctrl_d": {"server", "client"},
-    "send": {"robot"},
-    "close": {"robot"},
-    "reset": {"client", "robot"},
+    "send": {"robot", "fake"},
+    "close": {"robot", "fake"},
+    "reset": {"client", "robot", "fake"},
 }
 ACTIONS = [*STARTS, *ACTS_ON]
-STEP_KEYS = {"text", "raw", "split", "expect", "exit", "note"}
+STEP_KEYS = {"text", "raw", "split", "repeat", "reads", "args", "timeout", "expect", "exit", "note"}
+FREE_PORT = "{free}"  # in args: a port the harness found free, which {port} must then show
 DEFAULTS = {"timeout": 3.0, "rows": 200, "cols": 120}
 TOP_KEYS = {"name", "description", "step", "judge", *DEFAULTS}
 
@@ -54,6 +60,9 @@ class Step:
     expect: dict[str, tuple[str, ...]] = field(default_factory=dict)
     exits: dict[str, int] = field(default_factory=dict)
     note: str = ""
+    args: tuple[str, ...] | None = None  # a program's command line instead of HOST PORT
+    reads: bool = True  # connect: False for a robot that never reads
+    timeout: float = 0.0  # the least this step's waits may take, whatever the run's timeout
 
     def describe(self) -> str:
         what = {"say": f"{self.who} says {self.text!r}", "send": f"{self.who} sends {self.data!r}"}
@@ -155,6 +164,15 @@ def _step(raw: dict, kinds: dict[str, str]) -> Step:
         if name != SERVER_PORT and name not in kinds:
             raise ScenarioError(f"placeholder {{{name}}} is neither {{port}} nor a member's name")
     data = raw["text"].encode() if "text" in raw else codecs.escape_decode(raw.get("raw", ""))[0]
+    repeat = raw.get("repeat", 1)
+    if not isinstance(repeat, int) or repeat < 1 or (repeat > 1 and action != "send"):
+        raise ScenarioError("repeat (a whole number from 1 up) goes with send")
+    data *= repeat
+    if "reads" in raw and (action != "connect" or not isinstance(raw["reads"], bool)):
+        raise ScenarioError("reads (true or false) goes with connect")
+    args = raw.get("args")
+    if args is not None and (action not in ("start", "join") or not all(isinstance(a, str) for a in args)):
+        raise ScenarioError("args (a list of strings) goes with start or join")
     split = tuple(raw.get("split", ()))
     if any(not 0 < offset < len(data) for offset in split) or list(split) != sorted(set(split)):
         raise ScenarioError(f"split needs rising byte offsets inside the {len(data)} bytes sent")
@@ -167,6 +185,9 @@ def _step(raw: dict, kinds: dict[str, str]) -> Step:
         expect=expect,
         exits=exits,
         note=raw.get("note", ""),
+        args=None if args is None else tuple(args),
+        reads=raw.get("reads", True),
+        timeout=float(raw.get("timeout", 0.0)),
     )
 
 

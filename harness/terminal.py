@@ -4,6 +4,7 @@ import contextlib
 import errno
 import os
 import signal
+import time
 
 import pexpect
 
@@ -81,6 +82,10 @@ class Terminal:
 
     def kill(self) -> None:
         """End the program and everything it started, at once, and wait for it."""
+        if self.eof:  # its terminal has closed: the program is ending, let it be reaped first
+            deadline = time.monotonic() + 0.5
+            while not self.has_exited() and time.monotonic() < deadline:
+                time.sleep(0.001)
         self.ended_by_harness = not self.has_exited()
         kill_session(self.pid)
         if not self.has_exited():

@@ -30,8 +30,8 @@ def test_a_finished_submission_passes_and_writes_gradescope_json(tmp_path):
     data = json.loads((tmp_path / "out" / "results.json").read_text())
     assert data["score"] == data["extra_data"]["max_score"] == 100.0
     assert {test["status"] for test in data["tests"]} == {"passed"}
-    assert len(data["tests"]) == 13 and data["tests"][0]["number"] == "1.1"
-    assert (tmp_path / "junit.xml").read_text().count("<testcase ") == 13
+    assert len(data["tests"]) == 18 and data["tests"][0]["number"] == "1.1"
+    assert (tmp_path / "junit.xml").read_text().count("<testcase ") == 18
 
 
 def test_a_broken_submission_fails_and_its_json_says_where(tmp_path):

@@ -49,21 +49,21 @@ def test_a_room_ends_its_programs_and_their_children_when_a_check_raises(tmp_pat
     assert procs.session_members(server.pid) == []
 
 
-def test_a_program_that_prints_a_lot_is_read_while_waiting(tmp_path):
-    """A pty nobody reads blocks its writer after ~18 KB; the room keeps reading."""
+@pytest.mark.parametrize(("lines", "drawn"), [(3000, True), (9000, False)])
+def test_a_program_that_prints_a_lot_is_read_while_waiting(tmp_path, lines, drawn):
+    """A pty nobody reads blocks its writer after ~18 KB; the room keeps reading, and draws
+    up to its render limit (past it, a note says how much more there was)."""
     chatty = program(
-        tmp_path,
-        "srv.py",
-        """
-        for n in range(5000):
-            print(f"line {n:04} " + "x" * 60)
-        print("done")
-        """,
+        tmp_path, "srv.py", f"for n in range({lines}):\n    print(f'line {{n:04}} ' + 'x' * 60)\nprint('done')\n"
     )
-    with Room(chatty, runner.REFERENCE_CLIENT, rows=6000) as room:
+    with Room(chatty, runner.REFERENCE_CLIENT, rows=lines + 10) as room:
         server = room.start_server("server")
-        assert room.wait_until(lambda: server.eof, 10)
-        assert server.lines()[-1] == "done" and len(server.lines()) == 5001
+        assert room.wait_until(lambda: server.eof, 20)
+        shown = server.lines()
+    if drawn:
+        assert shown[-1] == "done" and len(shown) == lines + 1
+    else:
+        assert shown[-1].endswith("more bytes of output, not drawn]")
 
 
 def test_a_wait_that_times_out_says_what_was_expected_and_what_was_seen(tmp_path):
