@@ -31,3 +31,10 @@ def lessons(session: nox.Session) -> None:
     """Write lessons/stepN/ and reference/ from lessons/source/."""
     session.install("-e", ".")
     session.run("python", "-m", "harness.lessons", *session.posargs)
+
+
+@nox.session
+def coverage(session: nox.Session) -> None:
+    """Grade every mutant of tests/mutants/catalogue.toml and write docs/grader-coverage.md."""
+    session.install("-e", ".")
+    session.run("python", "-m", "harness.mutants", "--write")

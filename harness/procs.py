@@ -4,6 +4,7 @@ import contextlib
 import os
 import signal
 import sys
+import termios
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,11 +28,16 @@ def pinned_env() -> dict[str, str]:
 
 
 def default_sigint() -> None:
-    """Run in the child before exec: a shell job started in the background ignores SIGINT,
+    """Run in the child before exec, on its terminal: a background shell job ignores SIGINT,
     and its children inherit that; a person's terminal delivers Ctrl-C. The parent blocks
     SIGINT while it starts a child (see `sigint_held`), and the mask is inherited too."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    # Without NOFLSH the tty discards output not yet read when Ctrl-C arrives; on a busy
+    # machine that can swallow what the program prints in answer ("exit"). Measured here.
+    attributes = termios.tcgetattr(0)
+    attributes[3] |= termios.NOFLSH
+    termios.tcsetattr(0, termios.TCSANOW, attributes)
 
 
 @contextlib.contextmanager
@@ -75,6 +81,26 @@ def live_processes() -> list[tuple[int, int]]:
         if fields[0] != "Z":
             found.append((int(entry.name), int(fields[3])))
     return found
+
+
+# x86-64 system calls in which a program waits for input or time: read, poll, select,
+# accept, nanosleep, futex, epoll_wait, pselect6, ppoll, epoll_pwait, accept4, clock_nanosleep,
+# epoll_pwait2. A signal interrupts them at once and Python then raises KeyboardInterrupt.
+WAITING_SYSCALLS = {0, 7, 23, 35, 43, 202, 230, 232, 270, 271, 281, 288, 441}
+
+
+def is_waiting(pid: int) -> bool:
+    """Whether the program sits in a system call that waits for input, as it is when a person
+    presses Ctrl-C. A SIGINT that lands a moment before select() is entered is taken by
+    Python's handler but does not wake select(): the program would miss it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat[stat.rindex(")") + 2] != "S":
+            return False
+        call = Path(f"/proc/{pid}/syscall").read_text().split()[0]
+    except (OSError, IndexError):
+        return True  # gone, or not ours to look at: nothing to wait for
+    return call.isdigit() and int(call) in WAITING_SYSCALLS
 
 
 def kill_session(leader: int, timeout: float = 5.0) -> None:

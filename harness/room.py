@@ -10,14 +10,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.procs import python_command
+from harness.procs import is_waiting, python_command
 from harness.robot import FakeServer, Robot, Wire
 from harness.tcpinfo import queues
-from harness.terminal import Terminal
+from harness.terminal import CTRL_C, Terminal
 from harness.timeline import Timeline
 
 HOST = "127.0.0.1"  # nothing in a scenario talks beyond loopback
-POLL = 0.002  # how often to look again at a condition that no output announces
+POLL = 0.002  # how soon to look again at a condition that no output announces
+MAX_POLL = 0.05  # ... backing off to this while it takes longer
 
 
 class Room:
@@ -104,7 +105,15 @@ class Room:
             if remaining <= 0:
                 return False
             self.pump(remaining if poll is None else min(remaining, poll))
+            if poll is not None:  # quick for short waits, cheap for long ones
+                poll = min(poll * 1.5, MAX_POLL)
         return True
+
+    def press_ctrl_c(self, terminal: Terminal, patience: float = 1.0) -> None:
+        """Ctrl-C once the program waits for input, as a person would press it; a program
+        that never waits (a busy loop) gets it after `patience` seconds all the same."""
+        self.wait_until(lambda: terminal.eof or is_waiting(terminal.pid), patience, poll=POLL / 4)
+        terminal.type(CTRL_C)
 
     def wait_until_read(self, wire: Wire, timeout: float) -> bool:
         """Wait until the program at the other end has read everything the wire sent: the

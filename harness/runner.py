@@ -14,7 +14,7 @@ from harness.expect import SERVER_PORT, Mismatch, compare, fill
 from harness.robot import FakeServer, Wire
 from harness.room import Room
 from harness.scenario import FREE_PORT, Scenario, Step
-from harness.terminal import CTRL_C, CTRL_D, ENTER, Terminal
+from harness.terminal import CTRL_D, ENTER, Terminal
 from harness.timeline import Timeline
 
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
@@ -125,7 +125,7 @@ def _act(room: Room, step: Step, timeout: float, values: dict[str, str]) -> None
             case "say":
                 room.terminal(who).type(step.text.encode() + ENTER)
             case "ctrl_c":
-                room.terminal(who).type(CTRL_C)
+                room.press_ctrl_c(room.terminal(who))
             case "ctrl_d":
                 room.terminal(who).type(CTRL_D)
             case "send":
@@ -155,10 +155,17 @@ def _send_in_pieces(room: Room, wire: Wire, step: Step, timeout: float) -> None:
     for start, end in itertools.pairwise(cuts):
         wire.queue(step.data[start:end])
         if not room.wait_until(lambda: not wire.outgoing, timeout):
-            waiting = len(wire.outgoing)
-            raise StepFailed(wire.name, f"the program stopped reading: {waiting} bytes from {wire.name} still wait")
+            problem = (
+                f"{wire.name}: expected the program to read all {end - start} bytes {wire.name} sent, "
+                f"but {len(wire.outgoing)} still wait after {timeout:g} s: it stopped reading"
+            )
+            raise StepFailed(wire.name, problem)
         if not room.wait_until_read(wire, timeout):
             raise StepFailed(wire.name, f"the program did not read the first {end} bytes {wire.name} sent")
+
+
+def _crashed(member: Terminal | Wire) -> bool:
+    return isinstance(member, Terminal) and member.settled_exit(0) and member.exit_status != 0
 
 
 @dataclass(frozen=True)
@@ -217,8 +224,9 @@ def _judge(
                 f" ({name}'s program {member.describe_exit()})" if member.eof and isinstance(member, Terminal) else ""
             )
             unmet.append(Unmet(member.eof, name, f"{name}: {mismatch.describe()}{ended}", mismatch))
-    if unmet:  # a screen that can no longer change says the most, and at once
-        return next((u for u in unmet if u.final), unmet[0])
+    if unmet:  # a screen that can no longer change says the most, and at once; a crash the most
+        final = sorted((u for u in unmet if u.final), key=lambda u: not _crashed(room.members[u.member]))
+        return final[0] if final else unmet[0]
     for name, status in exits.items():
         terminal = room.terminal(name)
         ended = terminal.eof and terminal.has_exited()

@@ -80,13 +80,18 @@ class Terminal:
             self._record_status(status)
         return True
 
+    def settled_exit(self, grace: float = 0.5) -> bool:
+        """has_exited(), giving a program whose terminal has closed a moment to be reaped."""
+        deadline = time.monotonic() + (grace if self.eof else 0)
+        while not self.has_exited():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.001)
+        return True
+
     def kill(self) -> None:
         """End the program and everything it started, at once, and wait for it."""
-        if self.eof:  # its terminal has closed: the program is ending, let it be reaped first
-            deadline = time.monotonic() + 0.5
-            while not self.has_exited() and time.monotonic() < deadline:
-                time.sleep(0.001)
-        self.ended_by_harness = not self.has_exited()
+        self.ended_by_harness = not self.settled_exit()
         kill_session(self.pid)
         if not self.has_exited():
             with contextlib.suppress(ChildProcessError):
@@ -98,7 +103,7 @@ class Terminal:
     def describe_exit(self) -> str:
         if self.ended_by_harness:
             return "was still running at the end"
-        if not self.has_exited():
+        if not self.settled_exit():
             return "is still running"
         if self.signal_status is not None:
             name = signal.Signals(self.signal_status).name

@@ -1,0 +1,46 @@
+"""Every mutant in the catalogue fails, first on the check named for it, with expected and seen.
+
+All mutants are graded once, side by side, and each test reads its own result."""
+
+import pytest
+
+from harness import mutants
+from harness.manifest import load_manifest
+
+CATALOGUE = mutants.load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("mutants")
+    return mutants.grade_all(CATALOGUE, workdir), workdir
+
+
+def test_the_catalogue_has_at_least_25_distinct_mistakes_with_real_checks():
+    names = [m.name for m in CATALOGUE]
+    checks = {check.name for step in load_manifest().steps for check in step.checks}
+    assert len(names) >= 25 and len(set(names)) == len(names)
+    assert all(m.check in checks and m.description for m in CATALOGUE)
+
+
+@pytest.mark.parametrize("mutant", CATALOGUE, ids=[m.name for m in CATALOGUE])
+def test_the_mutant_is_caught_first_by_its_check_with_expected_and_seen(graded, mutant):
+    grade, _ = graded
+    first = mutants.first_failure(grade, mutant)
+    assert first is not None, f"{mutant.name} passed every check"
+    assert first.check.name == mutant.check, f"{mutant.name} failed first on {first.check.name}: {first.message}"
+    assert "expected" in first.message and ("seen" in first.message or "but" in first.message), first.message
+
+
+def test_the_coverage_doc_is_current(graded):
+    grade, workdir = graded
+    table = mutants.coverage_table(CATALOGUE, grade, workdir)
+    assert "Kill rate: " + f"{len(CATALOGUE)} of {len(CATALOGUE)}" in table
+    current = mutants.COVERAGE_DOC.read_text() if mutants.COVERAGE_DOC.exists() else ""
+    assert mutants.verdicts(current) == mutants.verdicts(table), "stale: run `nox -s coverage`"
+
+
+def test_a_mutant_whose_text_is_gone_is_refused(tmp_path):
+    broken = mutants.Mutant("gone", "srv.py", "nothing", "listen", "no such text in the reference", "x")
+    with pytest.raises(ValueError, match="occurs 0 times"):
+        mutants.build(broken, tmp_path / "gone")
