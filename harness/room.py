@@ -12,7 +12,7 @@ from pathlib import Path
 
 from harness.procs import is_waiting, python_command
 from harness.robot import FakeServer, Robot, Wire
-from harness.tcpinfo import queues
+from harness.tcpinfo import queues, unread
 from harness.terminal import CTRL_C, Terminal
 from harness.timeline import Timeline
 
@@ -108,6 +108,17 @@ class Room:
             if poll is not None:  # quick for short waits, cheap for long ones
                 poll = min(poll * 1.5, MAX_POLL)
         return True
+
+    def is_quiet(self) -> bool:
+        """Nothing more can appear unless someone acts: every program waits for input, no
+        terminal has output unread, and no byte waits unread on the room's connections."""
+        terminals = [m for m in self.members.values() if isinstance(m, Terminal) and not m.eof]
+        if select.select(terminals, [], [], 0)[0]:
+            return False
+        if not all(is_waiting(t.pid) for t in terminals):
+            return False
+        deaf = {w.address for w in self.members.values() if isinstance(w, Wire) and not w.reads}
+        return self.port == 0 or unread(self.port, deaf) == 0
 
     def press_ctrl_c(self, terminal: Terminal, patience: float = 1.0) -> None:
         """Ctrl-C once the program waits for input, as a person would press it; a program

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from harness.expect import SERVER_PORT, Mismatch, compare, fill
 from harness.robot import FakeServer, Wire
-from harness.room import Room
+from harness.room import POLL, Room
 from harness.scenario import FREE_PORT, Scenario, Step
 from harness.terminal import CTRL_D, ENTER, Terminal
 from harness.timeline import Timeline
 
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
+QUIET_PATIENCE = 0.5  # seconds a matching room may take to fall quiet before its match counts
 REFERENCE_SERVER = REFERENCE / "srv.py"
 REFERENCE_CLIENT = REFERENCE / "cli.py"
 
@@ -192,13 +193,23 @@ def _wait_for(
     Learned values are kept only when everything matches. A mismatch on a member that can
     no longer change (its program ended, its socket closed) fails at once."""
     unmet: Unmet | None = None
+    matched_since: float | None = None
 
     def settled() -> bool:
-        nonlocal unmet
-        unmet = _judge(room, {name: expected[name] for name in looked_at}, checked, exits, values)
-        return unmet is None or unmet.final
+        nonlocal unmet, matched_since
+        unmet = _judge(room, {name: expected[name] for name in looked_at}, checked, exits, dict(values))
+        if unmet is not None:
+            matched_since = None
+            return unmet.final
+        # Every screen matches; is more on its way (an echo to the sender, say)?
+        if room.is_quiet():
+            return True
+        matched_since = matched_since or time.monotonic()
+        return time.monotonic() - matched_since > QUIET_PATIENCE  # a busy loop is never quiet
 
-    room.wait_until(settled, timeout, poll=0.002 if exits else None)
+    room.wait_until(settled, timeout, poll=POLL / 4)
+    if unmet is None:
+        unmet = _judge(room, {name: expected[name] for name in looked_at}, checked, exits, values)
     if unmet is None:
         return
     problem = unmet.problem if unmet.final else f"{unmet.problem} (still so after {timeout:g} s)"

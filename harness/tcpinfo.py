@@ -23,3 +23,16 @@ def queues(local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int] |
             sent, received = fields[4].split(":")
             return int(sent, 16), int(received, 16)
     return None
+
+
+def unread(port: int, skip: set[tuple[str, int]] = frozenset()) -> int:
+    """Bytes that arrived but their program has not read yet, on every connection with one end
+    on this port (connections with an end in `skip` left out). On loopback a byte sent is at
+    once a byte arrived; bytes not yet acknowledged are not counted (delayed ACKs hold them)."""
+    ours, left_out = f":{port:04X}", {_hex_address(address) for address in skip}
+    total = 0
+    for row in TCP_TABLE.read_text().splitlines()[1:]:
+        fields = row.split()
+        if (fields[1].endswith(ours) or fields[2].endswith(ours)) and not {fields[1], fields[2]} & left_out:
+            total += int(fields[4].split(":")[1], 16)
+    return total

@@ -1,0 +1,176 @@
+"""Reference chat server: one select() loop serves every user.
+
+    python3 srv.py HOST PORT        (PORT 0 picks a free port)
+
+On the wire every message is one UTF-8 text line ending in "\\n" (docs/protocol.md).
+The server never blocks on a send: each client has an outbox that is written when
+select() says the socket can take more, so one client that stops reading cannot
+freeze the room.
+"""
+
+import select
+import socket
+import sys
+
+USAGE = "usage: python3 srv.py HOST PORT"
+RECV_SIZE = 65536
+MAX_LINE = 64 * 1024  # a client that sends a longer line is disconnected
+MAX_OUTBOX = 1024 * 1024  # a client that lets more pile up unread is disconnected
+
+
+def users_online(count):
+    """'(1 user online)', '(2 users online)': plural only above one, so '(0 user online)'."""
+    return f"({count} {'users' if count > 1 else 'user'} online)"
+
+
+def fail(status, problem):
+    """Leave with one line on stderr: what is wrong, then the usage."""
+    print(f"srv.py: {problem} ({USAGE})", file=sys.stderr)
+    sys.exit(status)
+
+
+def parse_args(args):
+    """HOST and PORT from the command line; exit status 2 when they are not usable."""
+    if len(args) != 2:
+        fail(2, f"expected 2 arguments, HOST and PORT, got {len(args)}")
+    host, port = args
+    if not host.isprintable():  # also rejects bytes the locale could not decode
+        fail(2, f"HOST must be a host name or an IP address, not {host!r}")
+    if not (port.isascii() and port.isdigit() and int(port) <= 65535):
+        fail(2, f"PORT must be a number from 0 to 65535, not {port!r}")
+    return host, int(port)
+
+
+def open_listener(host, port):
+    """A listening socket; exit status 1 when the address cannot be used."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        # Before bind(): lets a restarted server reuse a port whose old connections linger.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(128)
+    except (socket.gaierror, UnicodeError):  # a name no resolver can look up, like 'a..b'
+        fail(1, f"unknown host {host!r}")
+    except OSError as error:
+        fail(1, f"cannot listen on {host}:{port}: {error.strerror or error}")
+    listener.setblocking(False)
+    return listener
+
+
+class Client:
+    """One connected user: its socket, its name, and bytes waiting in each direction."""
+
+    def __init__(self, sock, address):
+        self.sock = sock
+        self.name = f"{address[0]}:{address[1]}"  # taken now: getpeername() fails after a reset
+        self.partial = bytearray()  # the start of a line whose "\n" has not arrived
+        self.outbox = bytearray()
+
+    def complete_lines(self, data):
+        """The lines that data completes, decoded; an unfinished line is kept for later."""
+        self.partial += data
+        if b"\n" not in data:
+            return []
+        *lines, rest = self.partial.split(b"\n")
+        self.partial = bytearray(rest)
+        # Whole lines only are decoded, so a character split across reads stays intact.
+        return [line.rstrip(b"\r").decode("utf-8", "replace") for line in lines]
+
+
+class ChatServer:
+    def __init__(self, listener):
+        self.listener = listener
+        self.clients = {}  # socket -> Client
+
+    def serve_forever(self):
+        while True:
+            pending = [sock for sock, client in self.clients.items() if client.outbox]
+            readable, _, _ = select.select([self.listener, *self.clients], pending, [])
+            for sock in readable:
+                if sock is self.listener:
+                    self.accept()
+                elif sock in self.clients:
+                    self.receive(self.clients[sock])
+            self.flush()
+
+    def accept(self):
+        try:
+            sock, address = self.listener.accept()
+        except OSError:  # the caller gave up before we got to it
+            return
+        sock.setblocking(False)
+        # Without it, Nagle's algorithm and delayed ACKs hold back some notices by ~40 ms.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        client = Client(sock, address)
+        self.clients[sock] = client
+        online = users_online(len(self.clients))
+        print(f"> New user {client.name} entered {online}")
+        self.send(client, f"> Connected to the chat server {online}")
+        self.broadcast(f"> New user {client.name} entered {online}", sender=client)
+
+    def receive(self, client):
+        try:
+            data = client.sock.recv(RECV_SIZE)
+        except OSError:  # a reset is a way of leaving too
+            data = b""
+        if not data:
+            self.drop(client)
+            return
+        for text in client.complete_lines(data):
+            if text:
+                line = f"[{client.name}] {text}"
+                print(line)
+                self.broadcast(line, sender=client)
+        if len(client.partial) > MAX_LINE:
+            self.drop(client)
+
+    def send(self, client, line):
+        client.outbox += (line + "\n").encode()
+
+    def broadcast(self, line, sender=None):
+        data = (line + "\n").encode()
+        for client in self.clients.values():
+            if client is not sender:
+                client.outbox += data
+
+    def flush(self):
+        """One send per client with something to say; what does not fit waits for select()."""
+        for client in [client for client in self.clients.values() if client.outbox]:
+            if self.clients.get(client.sock) is not client:
+                continue  # dropped earlier in this pass
+            try:
+                sent = client.sock.send(client.outbox)
+            except BlockingIOError:
+                sent = 0
+            except OSError:
+                self.drop(client)
+                continue
+            del client.outbox[:sent]
+            if len(client.outbox) > MAX_OUTBOX:
+                self.drop(client)
+
+    def drop(self, client):
+        """Forget a client that left, for whatever reason, and tell everyone else."""
+        if self.clients.pop(client.sock, None) is None:
+            return
+        client.sock.close()
+        notice = f"< The user {client.name} left {users_online(len(self.clients))}"
+        print(notice)
+        self.broadcast(notice)
+
+
+def main(args):
+    host, port = parse_args(args)
+    listener = open_listener(host, port)
+    try:  # from the first line printed on, Ctrl-C must end the server cleanly
+        print(f"Chat Server started on port {listener.getsockname()[1]}.")
+        ChatServer(listener).serve_forever()
+    except KeyboardInterrupt:
+        print("\nexit")
+    finally:
+        listener.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
