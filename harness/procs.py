@@ -103,6 +103,12 @@ def is_waiting(pid: int) -> bool:
     return call.isdigit() and int(call) in WAITING_SYSCALLS
 
 
+def hold(leader: int, stopped: bool) -> None:
+    """Stop (SIGSTOP) or continue (SIGCONT) a program started in its own session, whole."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(leader, signal.SIGSTOP if stopped else signal.SIGCONT)
+
+
 def kill_session(leader: int, timeout: float = 5.0) -> None:
     """SIGKILL a program started in its own session, with every process it started, and
     return once they are gone: SIGKILL is delivered at once but takes effect a moment later."""

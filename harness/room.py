@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.procs import is_waiting, python_command
+from harness.procs import hold, is_waiting, python_command
 from harness.robot import FakeServer, Robot, Wire
 from harness.tcpinfo import queues, unread
 from harness.terminal import CTRL_C, Terminal
@@ -122,9 +122,22 @@ class Room:
 
     def press_ctrl_c(self, terminal: Terminal, patience: float = 1.0) -> None:
         """Ctrl-C once the program waits for input, as a person would press it; a program
-        that never waits (a busy loop) gets it after `patience` seconds all the same."""
+        that never waits (a busy loop) gets it after `patience` seconds all the same.
+
+        The terminal sends SIGINT a moment before it echoes ^C, and a quick program can
+        answer in between. So the program is held (SIGSTOP: the SIGINT waits) until the echo
+        has arrived, and the screen shows what a person sees: ^C, then the answer."""
         self.wait_until(lambda: terminal.eof or is_waiting(terminal.pid), patience, poll=POLL / 4)
-        terminal.type(CTRL_C)
+        if terminal.eof:
+            terminal.type(CTRL_C)
+            return
+        echoed_from = terminal.output_bytes
+        hold(terminal.pid, True)
+        try:
+            terminal.type(CTRL_C)
+            self.wait_until(lambda: terminal.output_bytes > echoed_from and b"^C" in terminal.last_output, patience)
+        finally:
+            hold(terminal.pid, False)
 
     def wait_until_read(self, wire: Wire, timeout: float) -> bool:
         """Wait until the program at the other end has read everything the wire sent: the
