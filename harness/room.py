@@ -131,11 +131,11 @@ class Room:
         if terminal.eof:
             terminal.type(CTRL_C)
             return
-        echoed_from = terminal.output_bytes
+        pressed_at = len(self.timeline.events)
         hold(terminal.pid, True)
         try:
             terminal.type(CTRL_C)
-            self.wait_until(lambda: terminal.output_bytes > echoed_from and b"^C" in terminal.last_output, patience)
+            self.wait_until(lambda: b"^C" in self.timeline.raw(terminal.name, since=pressed_at), patience)
         finally:
             hold(terminal.pid, False)
 

@@ -166,7 +166,7 @@ def _send_in_pieces(room: Room, wire: Wire, step: Step, timeout: float) -> None:
 
 
 def _crashed(member: Terminal | Wire) -> bool:
-    return isinstance(member, Terminal) and member.settled_exit(0) and member.exit_status != 0
+    return isinstance(member, Terminal) and member.has_exited() and member.exit_status != 0
 
 
 @dataclass(frozen=True)
@@ -192,12 +192,14 @@ def _wait_for(
 
     Learned values are kept only when everything matches. A mismatch on a member that can
     no longer change (its program ended, its socket closed) fails at once."""
+    looked = {name: expected[name] for name in looked_at}
     unmet: Unmet | None = None
+    learned: dict[str, str] = {}
     matched_since: float | None = None
 
     def settled() -> bool:
-        nonlocal unmet, matched_since
-        unmet = _judge(room, {name: expected[name] for name in looked_at}, checked, exits, dict(values))
+        nonlocal unmet, learned, matched_since
+        unmet, learned = _judge(room, looked, checked, exits, values)
         if unmet is not None:
             matched_since = None
             return unmet.final
@@ -209,19 +211,29 @@ def _wait_for(
 
     room.wait_until(settled, timeout, poll=POLL / 4)
     if unmet is None:
-        unmet = _judge(room, {name: expected[name] for name in looked_at}, checked, exits, values)
-    if unmet is None:
+        values.update(learned)
         return
-    problem = unmet.problem if unmet.final else f"{unmet.problem} (still so after {timeout:g} s)"
-    raise StepFailed(unmet.member, problem, unmet.mismatch)
+    problem = unmet.problem + _how_it_ended(room.members[unmet.member], unmet)
+    raise StepFailed(
+        unmet.member, problem if unmet.final else f"{problem} (still so after {timeout:g} s)", unmet.mismatch
+    )
+
+
+def _how_it_ended(member: Terminal | Wire, unmet: Unmet) -> str:
+    """For the message only (it may wait a moment for the program to be reaped)."""
+    if not isinstance(member, Terminal):
+        return ""
+    if unmet.mismatch is None:  # an exit status that is not the one expected
+        return f", but it {member.describe_exit()}"
+    return f" ({member.name}'s program {member.describe_exit()})" if member.eof else ""
 
 
 def _judge(
     room: Room, expected: dict[str, list[str]], checked: list[str], exits: dict[str, int], values: dict
-) -> Unmet | None:
-    """None when all is as expected (and `values` learns what matched), else the first thing not.
+) -> tuple[Unmet | None, dict[str, str]]:
+    """(None, what was learned) when all is as expected, else (the first thing that is not, {}).
     A judged member's screen must be exactly its lines; any other must show at least its lines
-    (they teach values: the server's start line teaches the port)."""
+    (they teach values: the server's start line teaches the port). Never waits."""
     trial = dict(values)
     unmet = []
     for name, templates in expected.items():
@@ -231,18 +243,13 @@ def _judge(
         seen = member.lines() if name in checked else member.lines()[: len(templates)]  # "at least these"
         mismatch = compare(seen, templates, trial)
         if mismatch:
-            ended = (
-                f" ({name}'s program {member.describe_exit()})" if member.eof and isinstance(member, Terminal) else ""
-            )
-            unmet.append(Unmet(member.eof, name, f"{name}: {mismatch.describe()}{ended}", mismatch))
+            unmet.append(Unmet(member.eof, name, f"{name}: {mismatch.describe()}", mismatch))
     if unmet:  # a screen that can no longer change says the most, and at once; a crash the most
         final = sorted((u for u in unmet if u.final), key=lambda u: not _crashed(room.members[u.member]))
-        return final[0] if final else unmet[0]
+        return (final[0] if final else unmet[0]), {}
     for name, status in exits.items():
         terminal = room.terminal(name)
         ended = terminal.eof and terminal.has_exited()
         if not ended or terminal.exit_status != status:
-            problem = f"{name}: should have ended with exit status {status}, but it {terminal.describe_exit()}"
-            return Unmet(ended, name, problem)
-    values.update(trial)
-    return None
+            return Unmet(ended, name, f"{name}: should have ended with exit status {status}"), {}
+    return None, trial

@@ -13,16 +13,21 @@ def _hex_address(address: tuple[str, int]) -> str:
     return f"{ip:08X}:{address[1]:04X}"
 
 
+def _connections() -> list[tuple[str, str, int, int]]:
+    """(local, remote, bytes not yet acknowledged, bytes not yet read) of every connection."""
+    rows = []
+    for row in TCP_TABLE.read_text().splitlines()[1:]:
+        fields = row.split()
+        sent, received = fields[4].split(":")
+        rows.append((fields[1], fields[2], int(sent, 16), int(received, 16)))
+    return rows
+
+
 def queues(local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int] | None:
     """(bytes sent but not yet acknowledged, bytes received but not yet read by the program)
     for the connection local<->remote, seen from local; None when there is no such connection."""
     wanted = (_hex_address(local), _hex_address(remote))
-    for row in TCP_TABLE.read_text().splitlines()[1:]:
-        fields = row.split()
-        if (fields[1], fields[2]) == wanted:
-            sent, received = fields[4].split(":")
-            return int(sent, 16), int(received, 16)
-    return None
+    return next(((sent, received) for *ends, sent, received in _connections() if tuple(ends) == wanted), None)
 
 
 def unread(port: int, skip: set[tuple[str, int]] = frozenset()) -> int:
@@ -30,9 +35,8 @@ def unread(port: int, skip: set[tuple[str, int]] = frozenset()) -> int:
     on this port (connections with an end in `skip` left out). On loopback a byte sent is at
     once a byte arrived; bytes not yet acknowledged are not counted (delayed ACKs hold them)."""
     ours, left_out = f":{port:04X}", {_hex_address(address) for address in skip}
-    total = 0
-    for row in TCP_TABLE.read_text().splitlines()[1:]:
-        fields = row.split()
-        if (fields[1].endswith(ours) or fields[2].endswith(ours)) and not {fields[1], fields[2]} & left_out:
-            total += int(fields[4].split(":")[1], 16)
-    return total
+    return sum(
+        received
+        for local, remote, _, received in _connections()
+        if (local.endswith(ours) or remote.endswith(ours)) and not {local, remote} & left_out
+    )

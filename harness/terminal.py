@@ -26,8 +26,6 @@ class Terminal:
         self.exit_status: int | None = None
         self.signal_status: int | None = None
         self.ended_by_harness = False
-        self.output_bytes = 0  # everything printed so far, counted
-        self.last_output = b""
         with sigint_held():
             self._child = pexpect.spawn(
                 argv[0],
@@ -61,8 +59,6 @@ class Terminal:
             self.eof = True
             return
         self.timeline.record(self.name, "printed", data)
-        self.output_bytes += len(data)
-        self.last_output = data
         self.screen.feed(data)
 
     def lines(self) -> list[str]:

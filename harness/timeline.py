@@ -20,6 +20,6 @@ class Timeline:
     def record(self, who: str, kind: str, data: bytes) -> None:
         self.events.append(Event(time.monotonic() - self.started, who, kind, data))
 
-    def raw(self, who: str, kinds: tuple[str, ...] = ("printed", "received")) -> bytes:
-        """Everything that member's screen or socket was given, in order."""
-        return b"".join(e.data for e in self.events if e.who == who and e.kind in kinds)
+    def raw(self, who: str, kinds: tuple[str, ...] = ("printed", "received"), since: int = 0) -> bytes:
+        """Everything that member's screen or socket was given, in order (from event `since`)."""
+        return b"".join(e.data for e in self.events[since:] if e.who == who and e.kind in kinds)
