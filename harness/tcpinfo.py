@@ -7,13 +7,13 @@ from pathlib import Path
 TCP_TABLE = Path("/proc/net/tcp")
 
 
-def _hex_address(address: tuple[str, int]) -> str:
+def hex_address(address: tuple[str, int]) -> str:
     """127.0.0.1:6900 as /proc/net/tcp writes it: 0100007F:1AF4 (the IP in host byte order)."""
     ip = struct.unpack("=I", socket.inet_aton(address[0]))[0]
     return f"{ip:08X}:{address[1]:04X}"
 
 
-def _connections() -> list[tuple[str, str, int, int]]:
+def connections() -> list[tuple[str, str, int, int]]:
     """(local, remote, bytes not yet acknowledged, bytes not yet read) of every connection."""
     rows = []
     for row in TCP_TABLE.read_text().splitlines()[1:]:
@@ -23,20 +23,13 @@ def _connections() -> list[tuple[str, str, int, int]]:
     return rows
 
 
-def queues(local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int] | None:
-    """(bytes sent but not yet acknowledged, bytes received but not yet read by the program)
-    for the connection local<->remote, seen from local; None when there is no such connection."""
-    wanted = (_hex_address(local), _hex_address(remote))
-    return next(((sent, received) for *ends, sent, received in _connections() if tuple(ends) == wanted), None)
-
-
 def unread(port: int, skip: set[tuple[str, int]] = frozenset()) -> int:
     """Bytes that arrived but their program has not read yet, on every connection with one end
     on this port (connections with an end in `skip` left out). On loopback a byte sent is at
     once a byte arrived; bytes not yet acknowledged are not counted (delayed ACKs hold them)."""
-    ours, left_out = f":{port:04X}", {_hex_address(address) for address in skip}
+    ours, left_out = f":{port:04X}", {hex_address(address) for address in skip}
     return sum(
         received
-        for local, remote, _, received in _connections()
+        for local, remote, _, received in connections()
         if (local.endswith(ours) or remote.endswith(ours)) and not {local, remote} & left_out
     )
