@@ -3,6 +3,8 @@
 lessons/source/srv.py and cli.py are the finished programs with their code marked:
 
     #@ step 3         written by the student in step 3: a TODO there, absent before, given after
+    #@ step 2 until 9 the same, until step 9 rewrites it: in step 9 it is the code that step's
+                      TODO replaces (right after a `step 9` block), and from then on absent
     #@ todo TEXT      (inside a step block) what the TODO asks for
     #@ given 2        given complete from step 2 on, absent before
     #@ before 5       a simpler version used before step 5; right after a `step 5` block it
@@ -42,6 +44,7 @@ class Block:
     kind: str  # "plain", "step", "given" or "before"
     step: int = 0
     since: int = 1  # a before block's first step
+    until: int = 0  # a step block's last step, when a later step rewrites it (0: none)
     lines: list[str] = field(default_factory=list)
     todo: list[str] = field(default_factory=list)
     within: str = ""  # the def or class the block is written in (or defines), for the README
@@ -65,10 +68,14 @@ def parse(text: str, name: str = "source") -> list[Block]:
         if word in ("step", "given", "before"):
             if current is not None:
                 raise LessonSourceError(f"{where}: '#@ {word}' inside an open '#@ {current.kind}' block")
-            numbers = re.fullmatch(r"([1-9][0-9]*)(?: from ([1-9][0-9]*))?", rest)
-            if not numbers or (numbers[2] and word != "before"):
+            numbers = re.fullmatch(r"([1-9][0-9]*)(?: (from|until) ([1-9][0-9]*))?", rest)
+            if not numbers or (numbers[2] == "from" and word != "before") or (numbers[2] == "until" and word != "step"):
                 raise LessonSourceError(f"{where}: '#@ {word}' needs a step number, got {rest!r}")
-            current = Block(word, int(numbers[1]), int(numbers[2] or 1), within=within)
+            if numbers[2] == "until" and int(numbers[3]) <= int(numbers[1]):
+                raise LessonSourceError(f"{where}: '#@ step {numbers[1]} until {numbers[3]}' ends before it starts")
+            since = int(numbers[3]) if numbers[2] == "from" else 1
+            until = int(numbers[3]) if numbers[2] == "until" else 0
+            current = Block(word, int(numbers[1]), since, until, within=within)
         elif word == "end":
             if current is None:
                 raise LessonSourceError(f"{where}: '#@ end' with no open block")
@@ -108,12 +115,16 @@ def _shown(block: Block, step: int, solved: bool, open_todo: int) -> bool:
     """Whether a step or before block is written as code in this step's file."""
     if block.kind == "before":  # until its step, and in it as the code its TODO replaces
         return block.since <= step and (step < block.step or open_todo == step)
+    if block.kind == "step" and block.until and step >= block.until:  # rewritten by a later step
+        return step == block.until and open_todo == step
     return block.kind == "step" and (block.step < step or (block.step == step and solved))
 
 
 def _next_is_before(blocks: list[Block], index: int) -> bool:
+    """Whether the block after this step's block is the code its TODO replaces."""
     after = blocks[index + 1 : index + 3]  # the plain gap between two blocks, then the block
-    return any(b.kind == "before" and b.step == blocks[index].step for b in after)
+    step = blocks[index].step
+    return any((b.kind == "before" and b.step == step) or (b.kind == "step" and b.until == step) for b in after)
 
 
 def _todo(block: Block, replaced: bool) -> list[str]:
@@ -232,7 +243,8 @@ def differences(lesson: Lesson) -> list[str]:
     problems = [str(path) for path, text in lesson.files.items() if _read(ROOT / path) != text]
     expected = {ROOT / path for path in lesson.files}
     for folder in (path for path in LESSONS.glob("step*") if path.is_dir() and path.name[4:].isdigit()):
-        problems += [str(p.relative_to(ROOT)) + " (not generated)" for p in folder.iterdir() if p not in expected]
+        strays = [p for p in folder.iterdir() if p not in expected and p.name != "__pycache__"]
+        problems += [str(p.relative_to(ROOT)) + " (not generated)" for p in strays]
     return sorted(problems)
 
 

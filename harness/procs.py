@@ -55,10 +55,33 @@ def sigint_held() -> Iterator[None]:
 started_sessions: list[int] = []
 
 
+# A contained program's environment carries MARK=<harness PID>-<n>, and so does that of
+# every process it starts, even one that leaves its session (see harness/containment.py).
+MARK = "CHAT_HARNESS_BOX"
+
+
 def leftovers() -> list[int]:
-    """Processes still alive in any session the harness started: there should be none."""
+    """Processes still alive in any session the harness started, or marked as started by
+    a program it contained: there should be none."""
     ours = set(started_sessions)
-    return [pid for pid, session in live_processes() if session in ours]
+    in_sessions = [pid for pid, session in live_processes() if session in ours]
+    return sorted({*in_sessions, *marked(f"{MARK}={os.getpid()}-")})
+
+
+def marked(entry: str) -> list[int]:
+    """PIDs of live processes whose environment has an entry starting with `entry`
+    (end it with "\\0" for a whole entry). Other users' processes cannot be read: not ours."""
+    needle = b"\0" + entry.encode()
+    found = []
+    for process in Path("/proc").iterdir():
+        if process.name.isdigit():
+            try:
+                environment = (process / "environ").read_bytes()  # empty once it has ended
+            except OSError:
+                continue
+            if needle in b"\0" + environment:
+                found.append(int(process.name))
+    return found
 
 
 def session_members(session_id: int) -> list[int]:
@@ -101,6 +124,31 @@ def is_waiting(pid: int) -> bool:
     except (OSError, IndexError):
         return True  # gone, or not ours to look at: nothing to wait for
     return call.isdigit() and int(call) in WAITING_SYSCALLS
+
+
+# ... and those in which one thread of a threaded server waits on its peer: recvfrom, recvmsg,
+# sendto, sendmsg (a thread blocked sending to a user who does not read is waiting too).
+PEER_SYSCALLS = {44, 45, 46, 47}
+
+
+def is_idle(pid: int) -> bool:
+    """Whether every thread of the program waits, for input, time or a peer: nothing more
+    happens until something arrives. (is_waiting looks at the main thread only.)"""
+    try:
+        threads = [entry.name for entry in Path(f"/proc/{pid}/task").iterdir()]
+    except OSError:
+        return True  # gone
+    for thread in threads:
+        try:
+            stat = Path(f"/proc/{pid}/task/{thread}/stat").read_text()
+            if stat[stat.rindex(")") + 2] != "S":
+                return False
+            call = Path(f"/proc/{pid}/task/{thread}/syscall").read_text().split()[0]
+        except (OSError, IndexError):
+            continue  # this thread has ended
+        if not (call.isdigit() and int(call) in WAITING_SYSCALLS | PEER_SYSCALLS):
+            return False
+    return True
 
 
 def hold(leader: int, stopped: bool) -> None:

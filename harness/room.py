@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness.procs import hold, is_waiting, python_command
+from harness import containment
+from harness.procs import hold, is_idle, is_waiting, python_command
 from harness.robot import FakeServer, Robot, Wire
 from harness.tcpinfo import connections, hex_address, unread
 from harness.terminal import CTRL_C, Terminal
@@ -19,6 +20,26 @@ from harness.timeline import Timeline
 HOST = "127.0.0.1"  # nothing in a scenario talks beyond loopback
 POLL = 0.002  # how soon to look again at a condition that no output announces
 MAX_POLL = 0.05  # ... backing off to this while it takes longer
+QUIET_PATIENCE = 0.5  # seconds a room that shows what it should may take to fall quiet (is_quiet)
+
+
+def ready(readers: list, writers: list, timeout: float) -> tuple[list, list]:
+    """Which can be read and which written, waiting at most timeout for the first. poll(),
+    not select(): other rooms in this process (a crowd's) may hold descriptors past 1024."""
+    poller = select.poll()
+    wanted: dict[int, int] = {}
+    for member in readers:
+        wanted[member.fileno()] = wanted.get(member.fileno(), 0) | select.POLLIN
+    for member in writers:
+        wanted[member.fileno()] = wanted.get(member.fileno(), 0) | select.POLLOUT
+    for fd, events in wanted.items():
+        poller.register(fd, events)
+    events = dict(poller.poll(max(timeout, 0) * 1000))
+    can_read, can_write = select.POLLIN | select.POLLHUP | select.POLLERR, select.POLLOUT | select.POLLERR
+    return (
+        [m for m in readers if events.get(m.fileno(), 0) & can_read],
+        [m for m in writers if events.get(m.fileno(), 0) & can_write],
+    )
 
 
 class Room:
@@ -28,6 +49,9 @@ class Room:
         self.timeline = Timeline()
         self.members: dict[str, Terminal | Wire] = {}
         self.port = 0
+        # In a graded check (containment.confined), programs run contained, from a folder of their own.
+        self.confinement = containment.current()
+        self.workdir = containment.Workdir() if self.confinement else None
 
     def __enter__(self) -> "Room":
         return self
@@ -57,8 +81,17 @@ class Room:
         return robot
 
     def _spawn(self, name: str, program: Path, args: list[str]) -> Terminal:
+        box, cwd = None, None
+        if self.confinement and self.workdir:
+            program, cwd = self.workdir.place(program), self.workdir.cwd
+            box = containment.Box(self.confinement, name, program.name)
         argv = python_command(program, *args)
-        terminal = Terminal(name, argv, self.timeline, rows=self.rows, cols=self.cols)
+        try:
+            terminal = Terminal(name, argv, self.timeline, rows=self.rows, cols=self.cols, box=box, cwd=cwd)
+        except BaseException:
+            if box is not None:
+                box.release()
+            raise
         self.members[name] = terminal
         return terminal
 
@@ -89,7 +122,7 @@ class Room:
         if not readers and not writers:
             time.sleep(min(timeout, POLL))  # only a process's exit status can still change
             return
-        readable, writable, _ = select.select(readers, writers, [], max(timeout, 0))
+        readable, writable = ready(readers, writers, timeout)
         for member in readable:
             member.read_available()
         for wire in writable:
@@ -113,9 +146,9 @@ class Room:
         """Nothing more can appear unless someone acts: every program waits for input, no
         terminal has output unread, and no byte waits unread on the room's connections."""
         terminals = [m for m in self.members.values() if isinstance(m, Terminal) and not m.eof]
-        if select.select(terminals, [], [], 0)[0]:
+        if ready(terminals, [], 0)[0]:
             return False
-        if not all(is_waiting(t.pid) for t in terminals):
+        if not all(is_idle(t.pid) for t in terminals):
             return False
         deaf = {w.address for w in self.members.values() if isinstance(w, Wire) and not w.reads}
         return self.port == 0 or unread(self.port, deaf) == 0
@@ -170,5 +203,7 @@ class Room:
                     member.close()
             except BaseException as error:  # even Ctrl-C: end the others first, then raise
                 errors.append(error)
+        if self.workdir is not None:  # once nothing runs that could write to it
+            self.workdir.remove()
         if errors:
             raise errors[0]

@@ -7,49 +7,20 @@ each step ends with one wait on all of them. Screens are compared whole.
 
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from harness import crowd
 from harness.expect import SERVER_PORT, Mismatch, compare, fill
+from harness.outcome import Failure, Outcome
 from harness.robot import FakeServer, Wire
-from harness.room import POLL, Room
+from harness.room import POLL, QUIET_PATIENCE, Room
 from harness.scenario import FREE_PORT, Scenario, Step
 from harness.terminal import CTRL_D, ENTER, Terminal
-from harness.timeline import Timeline
 
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
-QUIET_PATIENCE = 0.5  # seconds a matching room may take to fall quiet before its match counts
 REFERENCE_SERVER = REFERENCE / "srv.py"
 REFERENCE_CLIENT = REFERENCE / "cli.py"
-
-
-@dataclass(frozen=True)
-class Failure:
-    step: int  # 1-based
-    step_text: str
-    member: str
-    problem: str
-    mismatch: Mismatch | None = None
-
-
-@dataclass
-class Outcome:
-    scenario: Scenario
-    server: Path
-    client: Path
-    failure: Failure | None
-    screens: dict[str, list[str]]  # what each member finally showed (a robot: what it received)
-    expected: dict[str, list[str]]  # what each should have shown, placeholders filled in
-    checked: list[str]  # members whose screens were judged (robots only when expected to see something)
-    values: dict[str, str]  # placeholders learned: port, addresses
-    exits: dict[str, str]  # how each terminal's program ended
-    step_seconds: list[float]
-    seconds: float
-    timeline: Timeline = field(repr=False)
-
-    @property
-    def passed(self) -> bool:
-        return self.failure is None
 
 
 class StepFailed(Exception):
@@ -65,6 +36,8 @@ def run(
     timeout: float | None = None,
 ) -> Outcome:
     timeout = scenario.timeout if timeout is None else timeout
+    if scenario.crowd is not None:
+        return crowd.run(scenario, server, client, timeout)
     kinds = scenario.members()
     # A terminal's whole screen is always judged; a robot's lines only if the scenario says.
     mentioned = {name for step in scenario.steps for name in step.expect}

@@ -18,6 +18,18 @@ Expected lines add to what each screen already shows; the whole screen must matc
 `judge = ["server", "alice"]` at the top checks those screens whole (default: every
 terminal's, and each robot's that a step expects something of); the others need only show
 at least the lines expected of them.
+
+A crowd scenario has a [crowd] table instead of steps: many robot users at once, judged on
+every byte each received (harness/crowd.py says how):
+
+    [crowd]
+    users = 200        # robots that connect (all at once, in batches)
+    messages = 50      # lines each talker sends, all at once
+    talkers = 200      # how many of the users talk (default: all)
+    leavers = 10       # talkers that close after half of their lines
+    resets = 0         # talkers that reset their connection after half of their lines
+    laggers = 0        # users that do not read until everyone else has all the lines
+    may_refuse = false # true: the server may turn users away with the room-full line
 """
 
 import codecs
@@ -43,7 +55,8 @@ ACTIONS = [*STARTS, *ACTS_ON]
 STEP_KEYS = {"text", "raw", "split", "repeat", "reads", "args", "timeout", "expect", "exit", "note"}
 FREE_PORT = "{free}"  # in args: a port the harness found free, which {port} must then show
 DEFAULTS = {"timeout": 3.0, "rows": 200, "cols": 120}
-TOP_KEYS = {"name", "description", "step", "judge", *DEFAULTS}
+TOP_KEYS = {"name", "description", "step", "judge", "crowd", *DEFAULTS}
+CROWD_KEYS = {"users", "messages", "talkers", "leavers", "resets", "laggers", "may_refuse"}
 
 
 class ScenarioError(Exception):
@@ -70,6 +83,29 @@ class Step:
 
 
 @dataclass(frozen=True)
+class Crowd:
+    users: int
+    messages: int
+    talkers: int
+    leavers: int = 0
+    resets: int = 0
+    laggers: int = 0
+    may_refuse: bool = False
+
+    def phases(self) -> tuple[Step, ...]:
+        """What a crowd run does, as steps a report can name (the crowd runner acts them)."""
+        departing = f", {self.leavers} of them leaving and {self.resets} resetting half-way"
+        departing += f", while {self.laggers} users do not read" if self.laggers else ""
+        notes = [
+            f"{self.users} users connect, in batches, and each waits for its first line",
+            f"{self.talkers} of them send {self.messages} lines each at once" + departing,
+            "everyone still there leaves at once",
+            "a last user connects: the room goes on",
+        ]
+        return (Step("start", "server", note="the server starts"), *(Step("crowd", "crowd", note=n) for n in notes))
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
@@ -78,6 +114,7 @@ class Scenario:
     rows: int = DEFAULTS["rows"]
     cols: int = DEFAULTS["cols"]
     judge: tuple[str, ...] | None = None  # whose screens are checked; None: every terminal's
+    crowd: Crowd | None = None  # a crowd scenario (its steps only name its phases)
 
     def members(self) -> dict[str, str]:
         """Every member's name and kind (server, client, robot), in order of arrival."""
@@ -111,6 +148,13 @@ def from_table(table: dict, default_name: str = "scenario") -> Scenario:
     unknown = set(table) - TOP_KEYS
     if unknown:
         raise ScenarioError(f"unknown key(s) {', '.join(sorted(unknown))}")
+    settings = {key: type(value)(table.get(key, value)) for key, value in DEFAULTS.items()}
+    if "crowd" in table:
+        if "step" in table or "judge" in table:
+            raise ScenarioError("a [crowd] scenario has no [[step]] tables and no judge")
+        crowd = _crowd(table["crowd"])
+        name, description = str(table.get("name", default_name)), str(table.get("description", ""))
+        return Scenario(name=name, description=description, steps=crowd.phases(), crowd=crowd, **settings)
     raw_steps = table.get("step")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise ScenarioError("no [[step]] tables")
@@ -121,7 +165,6 @@ def from_table(table: dict, default_name: str = "scenario") -> Scenario:
             steps.append(_step(raw, kinds))
         except ScenarioError as error:
             raise ScenarioError(f"step {number}: {error}") from None
-    settings = {key: type(value)(table.get(key, value)) for key, value in DEFAULTS.items()}
     judge = table.get("judge")
     if judge is not None and (not isinstance(judge, list) or set(judge) - set(kinds)):
         raise ScenarioError(f"judge must list members of the room ({', '.join(kinds)}); got {judge!r}")
@@ -132,6 +175,24 @@ def from_table(table: dict, default_name: str = "scenario") -> Scenario:
         steps=tuple(steps),
         **settings,
     )
+
+
+def _crowd(raw: object) -> Crowd:
+    if not isinstance(raw, dict) or set(raw) - CROWD_KEYS:
+        raise ScenarioError(f"[crowd] takes {', '.join(sorted(CROWD_KEYS))}; got {raw!r}")
+    numbers = {key: raw.get(key, 0) for key in CROWD_KEYS - {"may_refuse"}}
+    numbers["talkers"] = raw.get("talkers", raw.get("users", 0))
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers.values()):
+        raise ScenarioError("[crowd] numbers are whole numbers from 0 up")
+    if not 1 <= numbers["talkers"] <= numbers["users"] or numbers["messages"] < 2:
+        raise ScenarioError("[crowd] needs 1 <= talkers <= users, and messages >= 2")
+    if numbers["laggers"] > numbers["users"] // 2:
+        raise ScenarioError("[crowd] laggers can be at most half of the users")
+    if numbers["leavers"] + numbers["resets"] >= numbers["talkers"]:
+        raise ScenarioError("[crowd] leavers + resets must leave at least one talker who stays")
+    if not isinstance(raw.get("may_refuse", False), bool):
+        raise ScenarioError("[crowd] may_refuse is true or false")
+    return Crowd(may_refuse=raw.get("may_refuse", False), **numbers)
 
 
 def _step(raw: dict, kinds: dict[str, str]) -> Step:
@@ -191,7 +252,7 @@ def _step(raw: dict, kinds: dict[str, str]) -> Step:
     )
 
 
-def crowd(users: int) -> Scenario:
+def room_of(users: int) -> Scenario:
     """N users join one by one, each says hello, then they leave in the order they came."""
     names = [f"user{n}" for n in range(1, users + 1)]
     steps = [{"start": "server", "expect": {"server": ["Chat Server started on port {port}."]}}]

@@ -33,3 +33,9 @@ def unread(port: int, skip: set[tuple[str, int]] = frozenset()) -> int:
         for local, remote, _, received in connections()
         if (local.endswith(ours) or remote.endswith(ours)) and not {local, remote} & left_out
     )
+
+
+def unread_at(port: int) -> int:
+    """Bytes waiting unread at the end of each connection that is on this port (a server's)."""
+    ours = f":{port:04X}"
+    return sum(received for local, _, _, received in connections() if local.endswith(ours))

@@ -5,9 +5,11 @@
 On the wire every message is one UTF-8 text line ending in "\\n" (docs/protocol.md).
 The server never blocks on a send: each client has an outbox that is written when
 select() says the socket can take more, so one client that stops reading cannot
-freeze the room.
+freeze the room. The lines of one select() round go out as one send() per client.
 """
 
+import errno
+import os
 import select
 import socket
 import sys
@@ -16,6 +18,8 @@ USAGE = "usage: python3 srv.py HOST PORT"
 RECV_SIZE = 65536
 MAX_LINE = 64 * 1024  # a client that sends a longer line is disconnected
 MAX_OUTBOX = 1024 * 1024  # a client that lets more pile up unread is disconnected
+FD_SETSIZE = 1024  # select() cannot watch a descriptor from this number on
+ROOM_FULL = "> Sorry, the chat room is full, try again later"
 
 
 def users_online(count):
@@ -64,7 +68,8 @@ class Client:
         self.sock = sock
         self.name = f"{address[0]}:{address[1]}"  # taken now: getpeername() fails after a reset
         self.partial = bytearray()  # the start of a line whose "\n" has not arrived
-        self.outbox = bytearray()
+        self.outbox = bytearray()  # bytes for this user that its socket has not taken yet
+        self.skip = []  # (start, end) of this round's lines that are not for this user
 
     def complete_lines(self, data):
         """The lines that data completes, decoded; an unfinished line is kept for later."""
@@ -81,22 +86,31 @@ class ChatServer:
     def __init__(self, listener):
         self.listener = listener
         self.clients = {}  # socket -> Client
+        self.said = bytearray()  # this round's lines, in order, before they go to the outboxes
+        # One descriptor held in reserve: at the open-files limit, closing it lets us accept
+        # a connection just to refuse it (otherwise it waits, and select() wakes us forever).
+        self.spare = os.open(os.devnull, os.O_RDONLY)
 
     def serve_forever(self):
         while True:
-            pending = [sock for sock, client in self.clients.items() if client.outbox]
-            readable, _, _ = select.select([self.listener, *self.clients], pending, [])
+            waiting = {sock for sock, client in self.clients.items() if client.outbox}
+            readable, writable, _ = select.select([self.listener, *self.clients], waiting, [])
             for sock in readable:
                 if sock is self.listener:
                     self.accept()
                 elif sock in self.clients:
                     self.receive(self.clients[sock])
-            self.flush()
+            self.flush(set(writable), waiting)
 
     def accept(self):
         try:
             sock, address = self.listener.accept()
-        except OSError:  # the caller gave up before we got to it
+        except OSError as error:
+            if error.errno in (errno.EMFILE, errno.ENFILE):
+                self.refuse_without_descriptors()
+            return  # otherwise the caller gave up before we got to it
+        if sock.fileno() >= FD_SETSIZE:
+            self.refuse(sock, address)
             return
         sock.setblocking(False)
         # Without it, Nagle's algorithm and delayed ACKs hold back some notices by ~40 ms.
@@ -107,6 +121,27 @@ class ChatServer:
         print(f"> New user {client.name} entered {online}")
         self.send(client, f"> Connected to the chat server {online}")
         self.broadcast(f"> New user {client.name} entered {online}", sender=client)
+
+    def refuse(self, sock, address):
+        """Turn a connection away with one line, and say so on the server's terminal."""
+        print(f"> Refused {address[0]}:{address[1]}: the room is full {users_online(len(self.clients))}")
+        try:
+            sock.send((ROOM_FULL + "\n").encode())  # a new socket's buffer has room for it
+        except OSError:
+            pass
+        sock.close()
+
+    def refuse_without_descriptors(self):
+        """At the open-files limit: free the spare descriptor just long enough to refuse."""
+        os.close(self.spare)
+        try:
+            sock, address = self.listener.accept()
+        except OSError:
+            pass
+        else:
+            self.refuse(sock, address)
+        finally:
+            self.spare = os.open(os.devnull, os.O_RDONLY)
 
     def receive(self, client):
         try:
@@ -125,29 +160,52 @@ class ChatServer:
             self.drop(client)
 
     def send(self, client, line):
+        """Only for the newcomer's welcome: what was said earlier this round is not for it."""
         client.outbox += (line + "\n").encode()
+        client.skip.append((0, len(self.said)))
 
     def broadcast(self, line, sender=None):
-        data = (line + "\n").encode()
-        for client in self.clients.values():
-            if client is not sender:
-                client.outbox += data
+        start = len(self.said)
+        self.said += (line + "\n").encode()
+        if sender is not None:
+            sender.skip.append((start, len(self.said)))
 
-    def flush(self):
-        """One send per client with something to say; what does not fit waits for select()."""
-        for client in [client for client in self.clients.values() if client.outbox]:
-            if self.clients.get(client.sock) is not client:
-                continue  # dropped earlier in this pass
-            try:
-                sent = client.sock.send(client.outbox)
-            except BlockingIOError:
-                sent = 0
-            except OSError:
-                self.drop(client)
-                continue
-            del client.outbox[:sent]
-            if len(client.outbox) > MAX_OUTBOX:
-                self.drop(client)
+    def deliver(self):
+        """This round's lines into every outbox, minus each user's own spans: per user one
+        copy of the joined bytes, however many lines were said (no work per line and user)."""
+        if not self.said:
+            return
+        said = memoryview(bytes(self.said))
+        self.said.clear()
+        for client in self.clients.values():
+            start = 0
+            for begin, end in client.skip:
+                client.outbox += said[start:begin]
+                start = max(start, end)
+            client.outbox += said[start:]
+            client.skip.clear()
+
+    def flush(self, writable, waiting):
+        """One send() per client for everything of this round; what does not fit waits."""
+        while True:
+            self.deliver()
+            for client in list(self.clients.values()):
+                if client.outbox and (client.sock in writable or client.sock not in waiting):
+                    self.send_some(client)
+                if len(client.outbox) > MAX_OUTBOX:  # not reading: the room goes on without it
+                    self.drop(client)
+            if not self.said:  # a drop announces the leaving: deliver that too
+                return
+
+    def send_some(self, client):
+        try:
+            sent = client.sock.send(client.outbox)
+        except BlockingIOError:
+            return
+        except OSError:
+            self.drop(client)
+            return
+        del client.outbox[:sent]
 
     def drop(self, client):
         """Forget a client that left, for whatever reason, and tell everyone else."""

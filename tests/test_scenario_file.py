@@ -63,7 +63,7 @@ def test_an_unknown_name_lists_the_scenarios():
 
 
 def test_a_crowd_counts_up_and_down():
-    crowd = scenario.crowd(3)
+    crowd = scenario.room_of(3)
     assert list(crowd.members()) == ["server", "user1", "user2", "user3"]
     last_leave = crowd.steps[-2].expect["server"]
     assert last_leave == ("< The user {user3} left (0 user online)",)

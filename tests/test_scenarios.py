@@ -15,7 +15,7 @@ def test_scenario_passes_on_the_reference(name):
 
 
 def test_a_generated_room_of_five_passes():
-    outcome = runner.run(scenario.crowd(5))
+    outcome = runner.run(scenario.room_of(5))
     assert outcome.passed, outcome.failure.problem
     assert outcome.screens["user5"][0] == "> Connected to the chat server (5 users online)"
 

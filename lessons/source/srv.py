@@ -3,11 +3,17 @@
     python3 srv.py HOST PORT        (PORT 0 picks a free port)
 
 On the wire every message is one UTF-8 text line ending in "\\n" (docs/protocol.md).
+#@ given 9
 The server never blocks on a send: each client has an outbox that is written when
 select() says the socket can take more, so one client that stops reading cannot
-freeze the room.
+freeze the room. The lines of one select() round go out as one send() per client.
+#@ end
 """
 
+#@ given 9
+import errno
+import os
+#@ end
 import select
 import socket
 import sys
@@ -15,7 +21,11 @@ import sys
 USAGE = "usage: python3 srv.py HOST PORT"
 RECV_SIZE = 65536
 MAX_LINE = 64 * 1024  # a client that sends a longer line is disconnected
+#@ given 9
 MAX_OUTBOX = 1024 * 1024  # a client that lets more pile up unread is disconnected
+FD_SETSIZE = 1024  # select() cannot watch a descriptor from this number on
+ROOM_FULL = "> Sorry, the chat room is full, try again later"
+#@ end
 
 
 #@ step 2
@@ -72,7 +82,12 @@ class Client:
         self.sock = sock
         self.name = f"{address[0]}:{address[1]}"  # taken now: getpeername() fails after a reset
         self.partial = bytearray()  # the start of a line whose "\n" has not arrived
-        self.outbox = bytearray()
+        #@ end
+        #@ given 9
+        self.outbox = bytearray()  # bytes for this user that its socket has not taken yet
+        self.skip = []  # (start, end) of this round's lines that are not for this user
+        #@ end
+        #@ given 2
 
     def complete_lines(self, data):
         """The lines that data completes, decoded; an unfinished line is kept for later."""
@@ -98,22 +113,42 @@ class ChatServer:
     def __init__(self, listener):
         self.listener = listener
         self.clients = {}  # socket -> Client
+        #@ end
+        #@ given 9
+        self.said = bytearray()  # this round's lines, in order, before they go to the outboxes
+        # One descriptor held in reserve: at the open-files limit, closing it lets us accept
+        # a connection just to refuse it (otherwise it waits, and select() wakes us forever).
+        self.spare = os.open(os.devnull, os.O_RDONLY)
+        #@ end
+        #@ given 2
 
     def serve_forever(self):
         #@ end
-        #@ step 2
-        #@ todo Loop forever: select() on the listener and every client socket (and, for
-        #@ todo writing, the sockets with a non-empty outbox); accept() when the listener is
-        #@ todo readable, receive() from a readable client; then flush() the outboxes.
+        #@ step 9
+        #@ todo Also select() for writing on the sockets whose outbox is not empty (they
+        #@ todo were waiting for room), and after handling the readable sockets call
+        #@ todo self.flush(writable, waiting) so this round's lines go out.
         while True:
-            pending = [sock for sock, client in self.clients.items() if client.outbox]
-            readable, _, _ = select.select([self.listener, *self.clients], pending, [])
+            waiting = {sock for sock, client in self.clients.items() if client.outbox}
+            readable, writable, _ = select.select([self.listener, *self.clients], waiting, [])
             for sock in readable:
                 if sock is self.listener:
                     self.accept()
                 elif sock in self.clients:
                     self.receive(self.clients[sock])
-            self.flush()
+            self.flush(set(writable), waiting)
+        #@ end
+        #@ step 2 until 9
+        #@ todo Loop forever: select() the sockets that are readable, among the listener and
+        #@ todo every client socket; accept() when the listener is readable, and
+        #@ todo receive() from a readable client.
+        while True:
+            readable, _, _ = select.select([self.listener, *self.clients], [], [])
+            for sock in readable:
+                if sock is self.listener:
+                    self.accept()
+                elif sock in self.clients:  # not dropped earlier in this round
+                    self.receive(self.clients[sock])
         #@ end
         #@ before 2 from 2
         select.select([], [], [])  # until you write the loop: wait for Ctrl-C
@@ -122,14 +157,31 @@ class ChatServer:
 
     def accept(self):
         #@ end
-        #@ step 2
-        #@ todo Accept the connection, make it non-blocking with TCP_NODELAY, remember a
-        #@ todo Client for it in self.clients, and print "> New user IP:PORT entered (...)".
+        #@ step 9
+        #@ todo At the open-files limit accept() raises OSError EMFILE (or ENFILE): call
+        #@ todo self.refuse_without_descriptors(). A socket whose descriptor select() cannot
+        #@ todo watch (FD_SETSIZE or more) gets self.refuse(sock, address). Make the others
+        #@ todo non-blocking, so that send() takes what fits instead of waiting.
+        try:
+            sock, address = self.listener.accept()
+        except OSError as error:
+            if error.errno in (errno.EMFILE, errno.ENFILE):
+                self.refuse_without_descriptors()
+            return  # otherwise the caller gave up before we got to it
+        if sock.fileno() >= FD_SETSIZE:
+            self.refuse(sock, address)
+            return
+        sock.setblocking(False)
+        #@ end
+        #@ step 2 until 9
+        #@ todo Accept the connection and turn on TCP_NODELAY, remember a Client for it in
+        #@ todo self.clients, and print "> New user IP:PORT entered (...)".
         try:
             sock, address = self.listener.accept()
         except OSError:  # the caller gave up before we got to it
             return
-        sock.setblocking(False)
+        #@ end
+        #@ step 2
         # Without it, Nagle's algorithm and delayed ACKs hold back some notices by ~40 ms.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         client = Client(sock, address)
@@ -142,6 +194,29 @@ class ChatServer:
         #@ todo the same "> New user ..." line the server printed (self.send, self.broadcast).
         self.send(client, f"> Connected to the chat server {online}")
         self.broadcast(f"> New user {client.name} entered {online}", sender=client)
+        #@ end
+        #@ given 9
+
+    def refuse(self, sock, address):
+        """Turn a connection away with one line, and say so on the server's terminal."""
+        print(f"> Refused {address[0]}:{address[1]}: the room is full {users_online(len(self.clients))}")
+        try:
+            sock.send((ROOM_FULL + "\n").encode())  # a new socket's buffer has room for it
+        except OSError:
+            pass
+        sock.close()
+
+    def refuse_without_descriptors(self):
+        """At the open-files limit: free the spare descriptor just long enough to refuse."""
+        os.close(self.spare)
+        try:
+            sock, address = self.listener.accept()
+        except OSError:
+            pass
+        else:
+            self.refuse(sock, address)
+        finally:
+            self.spare = os.open(os.devnull, os.O_RDONLY)
         #@ end
         #@ given 2
 
@@ -174,30 +249,82 @@ class ChatServer:
         if len(client.partial) > MAX_LINE:
             self.drop(client)
 
+        #@ end
+    #@ step 9
+    #@ todo send() and broadcast() only note what is to be sent: the newcomer's welcome
+    #@ todo goes into its outbox (and this round's earlier lines are not for it), and a
+    #@ todo broadcast line is added to self.said, its span noted in the sender's skip.
     def send(self, client, line):
+        """Only for the newcomer's welcome: what was said earlier this round is not for it."""
         client.outbox += (line + "\n").encode()
+        client.skip.append((0, len(self.said)))
 
     def broadcast(self, line, sender=None):
-        data = (line + "\n").encode()
-        for client in self.clients.values():
-            if client is not sender:
-                client.outbox += data
+        start = len(self.said)
+        self.said += (line + "\n").encode()
+        if sender is not None:
+            sender.skip.append((start, len(self.said)))
+    #@ end
+    #@ before 9 from 2
+    def send(self, client, line):
+        """Blocking: while this user's socket buffer is full, the whole room waits (step 9)."""
+        try:
+            client.sock.sendall((line + "\n").encode())
+        except OSError:  # the user is gone; receive() will notice and drop them
+            pass
 
-    def flush(self):
-        """One send per client with something to say; what does not fit waits for select()."""
-        for client in [client for client in self.clients.values() if client.outbox]:
-            if self.clients.get(client.sock) is not client:
-                continue  # dropped earlier in this pass
-            try:
-                sent = client.sock.send(client.outbox)
-            except BlockingIOError:
-                sent = 0
-            except OSError:
-                self.drop(client)
-                continue
-            del client.outbox[:sent]
-            if len(client.outbox) > MAX_OUTBOX:
-                self.drop(client)
+    def broadcast(self, line, sender=None):
+        for client in list(self.clients.values()):
+            if client is not sender:
+                self.send(client, line)
+    #@ end
+    #@ given 9
+
+    def deliver(self):
+        """This round's lines into every outbox, minus each user's own spans: per user one
+        copy of the joined bytes, however many lines were said (no work per line and user)."""
+        if not self.said:
+            return
+        said = memoryview(bytes(self.said))
+        self.said.clear()
+        for client in self.clients.values():
+            start = 0
+            for begin, end in client.skip:
+                client.outbox += said[start:begin]
+                start = max(start, end)
+            client.outbox += said[start:]
+            client.skip.clear()
+
+    #@ end
+    #@ step 9
+    #@ todo deliver() this round's lines, then give each client with a non-empty outbox
+    #@ todo one send() if select() found its socket writable or it was not waiting before
+    #@ todo (its outbox was empty: try at once). Keep what the socket did not take. Drop a
+    #@ todo client whose send() fails or whose outbox passes MAX_OUTBOX; a drop says
+    #@ todo something to the others, so repeat until nothing more was said.
+    def flush(self, writable, waiting):
+        """One send() per client for everything of this round; what does not fit waits."""
+        while True:
+            self.deliver()
+            for client in list(self.clients.values()):
+                if client.outbox and (client.sock in writable or client.sock not in waiting):
+                    self.send_some(client)
+                if len(client.outbox) > MAX_OUTBOX:  # not reading: the room goes on without it
+                    self.drop(client)
+            if not self.said:  # a drop announces the leaving: deliver that too
+                return
+
+    def send_some(self, client):
+        try:
+            sent = client.sock.send(client.outbox)
+        except BlockingIOError:
+            return
+        except OSError:
+            self.drop(client)
+            return
+        del client.outbox[:sent]
+    #@ end
+    #@ given 2
 
     def drop(self, client):
         """Forget a client that left, for whatever reason, and tell everyone else."""

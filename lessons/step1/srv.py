@@ -3,9 +3,6 @@
     python3 srv.py HOST PORT        (PORT 0 picks a free port)
 
 On the wire every message is one UTF-8 text line ending in "\\n" (docs/protocol.md).
-The server never blocks on a send: each client has an outbox that is written when
-select() says the socket can take more, so one client that stops reading cannot
-freeze the room.
 """
 
 import select
@@ -15,7 +12,6 @@ import sys
 USAGE = "usage: python3 srv.py HOST PORT"
 RECV_SIZE = 65536
 MAX_LINE = 64 * 1024  # a client that sends a longer line is disconnected
-MAX_OUTBOX = 1024 * 1024  # a client that lets more pile up unread is disconnected
 
 
 def fail(status, problem):

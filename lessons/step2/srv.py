@@ -3,9 +3,6 @@
     python3 srv.py HOST PORT        (PORT 0 picks a free port)
 
 On the wire every message is one UTF-8 text line ending in "\\n" (docs/protocol.md).
-The server never blocks on a send: each client has an outbox that is written when
-select() says the socket can take more, so one client that stops reading cannot
-freeze the room.
 """
 
 import select
@@ -15,7 +12,6 @@ import sys
 USAGE = "usage: python3 srv.py HOST PORT"
 RECV_SIZE = 65536
 MAX_LINE = 64 * 1024  # a client that sends a longer line is disconnected
-MAX_OUTBOX = 1024 * 1024  # a client that lets more pile up unread is disconnected
 
 
 # TODO step 2: Return "(N user online)" when N is 0 or 1, and "(N users online)" above one.
@@ -61,7 +57,6 @@ class Client:
         self.sock = sock
         self.name = f"{address[0]}:{address[1]}"  # taken now: getpeername() fails after a reset
         self.partial = bytearray()  # the start of a line whose "\n" has not arrived
-        self.outbox = bytearray()
 
     def complete_lines(self, data):
         """The lines that data completes, decoded; an unfinished line is kept for later."""
@@ -74,15 +69,15 @@ class ChatServer:
         self.clients = {}  # socket -> Client
 
     def serve_forever(self):
-        # TODO step 2: Loop forever: select() on the listener and every client socket (and, for
-        # TODO step 2: writing, the sockets with a non-empty outbox); accept() when the listener is
-        # TODO step 2: readable, receive() from a readable client; then flush() the outboxes.
+        # TODO step 2: Loop forever: select() the sockets that are readable, among the listener and
+        # TODO step 2: every client socket; accept() when the listener is readable, and
+        # TODO step 2: receive() from a readable client.
         # TODO step 2: replace the code below.
         select.select([], [], [])  # until you write the loop: wait for Ctrl-C
 
     def accept(self):
-        # TODO step 2: Accept the connection, make it non-blocking with TCP_NODELAY, remember a
-        # TODO step 2: Client for it in self.clients, and print "> New user IP:PORT entered (...)".
+        # TODO step 2: Accept the connection and turn on TCP_NODELAY, remember a Client for it in
+        # TODO step 2: self.clients, and print "> New user IP:PORT entered (...)".
         pass  # TODO step 2: replace this line
 
     def receive(self, client):
@@ -91,29 +86,16 @@ class ChatServer:
             self.drop(client)
 
     def send(self, client, line):
-        client.outbox += (line + "\n").encode()
+        """Blocking: while this user's socket buffer is full, the whole room waits (step 9)."""
+        try:
+            client.sock.sendall((line + "\n").encode())
+        except OSError:  # the user is gone; receive() will notice and drop them
+            pass
 
     def broadcast(self, line, sender=None):
-        data = (line + "\n").encode()
-        for client in self.clients.values():
+        for client in list(self.clients.values()):
             if client is not sender:
-                client.outbox += data
-
-    def flush(self):
-        """One send per client with something to say; what does not fit waits for select()."""
-        for client in [client for client in self.clients.values() if client.outbox]:
-            if self.clients.get(client.sock) is not client:
-                continue  # dropped earlier in this pass
-            try:
-                sent = client.sock.send(client.outbox)
-            except BlockingIOError:
-                sent = 0
-            except OSError:
-                self.drop(client)
-                continue
-            del client.outbox[:sent]
-            if len(client.outbox) > MAX_OUTBOX:
-                self.drop(client)
+                self.send(client, line)
 
     def drop(self, client):
         """Forget a client that left, for whatever reason, and tell everyone else."""

@@ -3,9 +3,6 @@
     python3 srv.py HOST PORT        (PORT 0 picks a free port)
 
 On the wire every message is one UTF-8 text line ending in "\\n" (docs/protocol.md).
-The server never blocks on a send: each client has an outbox that is written when
-select() says the socket can take more, so one client that stops reading cannot
-freeze the room.
 """
 
 import select
@@ -15,7 +12,6 @@ import sys
 USAGE = "usage: python3 srv.py HOST PORT"
 RECV_SIZE = 65536
 MAX_LINE = 64 * 1024  # a client that sends a longer line is disconnected
-MAX_OUTBOX = 1024 * 1024  # a client that lets more pile up unread is disconnected
 
 
 def users_online(count):
@@ -64,7 +60,6 @@ class Client:
         self.sock = sock
         self.name = f"{address[0]}:{address[1]}"  # taken now: getpeername() fails after a reset
         self.partial = bytearray()  # the start of a line whose "\n" has not arrived
-        self.outbox = bytearray()
 
     def complete_lines(self, data):
         """The lines that data completes, decoded; an unfinished line is kept for later."""
@@ -78,21 +73,18 @@ class ChatServer:
 
     def serve_forever(self):
         while True:
-            pending = [sock for sock, client in self.clients.items() if client.outbox]
-            readable, _, _ = select.select([self.listener, *self.clients], pending, [])
+            readable, _, _ = select.select([self.listener, *self.clients], [], [])
             for sock in readable:
                 if sock is self.listener:
                     self.accept()
-                elif sock in self.clients:
+                elif sock in self.clients:  # not dropped earlier in this round
                     self.receive(self.clients[sock])
-            self.flush()
 
     def accept(self):
         try:
             sock, address = self.listener.accept()
         except OSError:  # the caller gave up before we got to it
             return
-        sock.setblocking(False)
         # Without it, Nagle's algorithm and delayed ACKs hold back some notices by ~40 ms.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         client = Client(sock, address)
@@ -109,29 +101,16 @@ class ChatServer:
             self.drop(client)
 
     def send(self, client, line):
-        client.outbox += (line + "\n").encode()
+        """Blocking: while this user's socket buffer is full, the whole room waits (step 9)."""
+        try:
+            client.sock.sendall((line + "\n").encode())
+        except OSError:  # the user is gone; receive() will notice and drop them
+            pass
 
     def broadcast(self, line, sender=None):
-        data = (line + "\n").encode()
-        for client in self.clients.values():
+        for client in list(self.clients.values()):
             if client is not sender:
-                client.outbox += data
-
-    def flush(self):
-        """One send per client with something to say; what does not fit waits for select()."""
-        for client in [client for client in self.clients.values() if client.outbox]:
-            if self.clients.get(client.sock) is not client:
-                continue  # dropped earlier in this pass
-            try:
-                sent = client.sock.send(client.outbox)
-            except BlockingIOError:
-                sent = 0
-            except OSError:
-                self.drop(client)
-                continue
-            del client.outbox[:sent]
-            if len(client.outbox) > MAX_OUTBOX:
-                self.drop(client)
+                self.send(client, line)
 
     def drop(self, client):
         """Forget a client that left, for whatever reason, and tell everyone else."""

@@ -92,7 +92,9 @@ def drain(room):
         del person["unsent"][:count]
         if len(person["unsent"]) > MAX_UNSENT:
             remove(room, person)
-            continue
+    # A removal above told everyone, also those already served in this pass: whoever has
+    # bytes waiting now is watched for room to write, so none of it waits for a next event.
+    for person in room["people"].values():
         wanted = selectors.EVENT_READ | (selectors.EVENT_WRITE if person["unsent"] else 0)
         if room["selector"].get_key(person["sock"]).events != wanted:
             room["selector"].modify(person["sock"], wanted, person)

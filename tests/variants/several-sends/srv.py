@@ -9,6 +9,8 @@ so they must see exactly the same messages as from a server that sends a line at
 
 import collections
 import dataclasses
+import errno
+import os
 import select
 import socket
 import sys
@@ -28,6 +30,8 @@ class Conn:
 
 
 conns: dict[socket.socket, Conn] = {}
+spare = os.open(os.devnull, os.O_RDONLY)
+FULL = b"> Sorry, the chat room is full, try again later\n"
 
 
 def plural(n):
@@ -77,10 +81,30 @@ def push(conn):
         hang_up(conn)
 
 
+def turn_away(sock, address):
+    print(f"> Refused {address[0]}:{address[1]}: the room is full {plural(len(conns))}")
+    try:
+        sock.send(FULL)
+    except OSError:
+        pass
+    sock.close()
+
+
 def arrive(listener):
+    global spare
     try:
         sock, address = listener.accept()
-    except OSError:
+    except OSError as error:
+        if error.errno == errno.EMFILE:  # give back the spare just long enough to say no
+            os.close(spare)
+            try:
+                turn_away(*listener.accept())
+            except OSError:
+                pass
+            spare = os.open(os.devnull, os.O_RDONLY)
+        return
+    if sock.fileno() >= 1024:  # past what select() can watch
+        turn_away(sock, address)
         return
     sock.setblocking(False)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

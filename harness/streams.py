@@ -1,0 +1,302 @@
+"""What every user of a crowd run must have received, and what the server must have printed.
+
+Lines of different kinds may interleave in any order a correct server could produce (a
+join notice racing a message from another thread, say), so each kind is checked on its
+own: the welcome first; the join notices of later users, in order; each talker's lines
+exactly once and in its order (a prefix for a talker who left half-way, the same prefix
+for everyone); the leave notices, each once, with counts going down by one. Nothing else.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from harness.scenario import Crowd, users_online
+
+WELCOME = re.compile(rb"> Connected to the chat server \((\d+) users? online\)")
+START = re.compile(rb"Chat Server started on port (\d+)\.\r?\n")
+ROOM_FULL = b"> Sorry, the chat room is full, try again later"  # docs/protocol.md
+JOIN, LEAVE = b"> New user ", b"< The user "
+# Lines of ~130 bytes: a user who does not read then falls behind by several times what the
+# kernel holds for it, so a server that blocks in send() is sure to freeze.
+PADDING = "-" * 90
+
+
+class Member(Protocol):
+    name: str
+    address: str
+    lines: list[bytes]
+    partial: bytes
+
+
+class StreamError(Exception):
+    def __init__(self, member: str, problem: str) -> None:
+        super().__init__(problem)
+        self.member, self.problem = member, problem
+
+
+def _show(line: bytes) -> str:
+    text = repr(line.decode("utf-8", "replace"))
+    return text if len(text) <= 100 else text[:97] + "...'"
+
+
+@dataclass
+class Kinds:
+    """A stream's lines sorted by kind, each kind in the order it came."""
+
+    by_sender: dict[bytes, list[bytes]] = field(default_factory=lambda: defaultdict(list))
+    joins: list[bytes] = field(default_factory=list)
+    leaves: list[bytes] = field(default_factory=list)
+    other: list[bytes] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, lines: list[bytes]) -> "Kinds":
+        kinds = cls()
+        for line in lines:
+            if line.startswith(b"["):
+                sender, _, text = line[1:].partition(b"] ")
+                kinds.by_sender[sender].append(text)
+            elif line.startswith(JOIN):
+                kinds.joins.append(line)
+            elif line.startswith(LEAVE):
+                kinds.leaves.append(line)
+            else:
+                kinds.other.append(line)
+        return kinds
+
+
+class Book:
+    """The run's plan and record: who was served in which order, who talks, who leaves."""
+
+    def __init__(self, crowd: Crowd) -> None:
+        self.crowd = crowd
+        self.port = 0
+        self.served: dict[int, Member] = {}  # welcome count -> user
+        self.refused: set[str] = set()
+        self.order: list[Member] = []  # served users, in the order the server counted them
+        self.talkers: list[Member] = []
+        self.departing: dict[str, str] = {}  # address -> "close" or "reset"
+        self.sent: dict[str, list[bytes]] = {}  # address -> the texts it sends
+        self.relayed: dict[str, int] = {}  # address -> how many of its lines everyone got
+        self.leave_order: list[bytes] = []  # departing addresses, in the order notices came
+
+    # --- connecting ------------------------------------------------------------------
+
+    def learn_port(self, raw: bytes) -> bool:
+        found = START.match(raw)
+        if found:
+            self.port = int(found[1])
+        return bool(found)
+
+    def arrived(self, user: Member) -> None:
+        """A user's first line: the welcome (noting its count) or, if allowed, the refusal."""
+        first = user.lines[0] if user.lines else None
+        if first == ROOM_FULL and self.crowd.may_refuse:
+            self.refused.add(user.address)
+            return
+        found = WELCOME.fullmatch(first or b"")
+        if found is None:
+            seen = "nothing (its connection closed)" if first is None else _show(first)
+            raise StreamError(user.name, f"{user.name}: expected the welcome as its first line, but it was {seen}")
+        count = int(found[1])
+        if first != f"> Connected to the chat server {users_online(count)}".encode():
+            raise StreamError(
+                user.name, f"{user.name}: expected '{users_online(count)}', but the count is worded {_show(first)}"
+            )
+        if count in self.served:
+            other = self.served[count].name
+            raise StreamError(
+                user.name,
+                f"{user.name}: expected a count of its own, but it and {other} were both welcomed as user {count}",
+            )
+        self.served[count] = user
+
+    def check_served(self) -> None:
+        counts = sorted(self.served)
+        if counts != list(range(1, len(counts) + 1)):
+            raise StreamError("server", f"expected welcome counts 1, 2, 3, ..., but they were {counts[:12]}")
+        if not counts:
+            raise StreamError("server", "expected welcomes, but no user was welcomed")
+        self.order = [self.served[count] for count in counts]
+
+    # --- talking ---------------------------------------------------------------------
+
+    def plan(self) -> list[tuple[Member, list[bytes], str]]:
+        """Each talker's lines (half of them for one who leaves) and how it leaves, if it does."""
+        wanted = min(self.crowd.talkers, len(self.order))
+        spread = len(self.order) / wanted
+        self.talkers = [self.order[int(i * spread)] for i in range(wanted)]
+        departing = self.crowd.leavers + self.crowd.resets
+        stride = max(1, len(self.talkers) // max(1, departing))
+        chosen = self.talkers[1::stride][:departing]
+        for index, user in enumerate(chosen):
+            self.departing[user.address] = "close" if index < self.crowd.leavers else "reset"
+        plan = []
+        for user in self.talkers:
+            texts = [f"{user.name} line {k}: ça va {PADDING}".encode() for k in range(1, self.crowd.messages + 1)]
+            how = self.departing.get(user.address, "")
+            self.sent[user.address] = texts[: len(texts) // 2] if how else texts
+            plan.append((user, self.sent[user.address], how))
+        return plan
+
+    def lags(self, number: int) -> bool:
+        """Whether user `number` is one of the laggers, spread evenly over the users."""
+        laggers = self.crowd.laggers
+        return (
+            laggers > 0
+            and number % max(1, self.crowd.users // laggers) == 0
+            and number // max(1, self.crowd.users // laggers) <= laggers
+        )
+
+    @property
+    def laggers(self) -> list[Member]:
+        return [user for user in self.staying() if getattr(user, "lags", False)]
+
+    def staying(self) -> list[Member]:
+        return [user for user in self.order if user.address not in self.departing]
+
+    def wanted(self, raw: bytes) -> dict[str, int] | None:
+        """How many lines each staying user must have by the end of the talk, once the server
+        has printed every departure (and so how many lines of each departing user it heard)."""
+        if not all(LEAVE + address.encode() + b" left " in raw for address in self.departing):
+            return None
+        heard = {address: raw.count(b"[" + address.encode() + b"] ") for address in self.departing}
+        talk = {u.address: heard.get(u.address, len(self.sent[u.address])) for u in self.talkers}
+        total = sum(talk.values()) + len(self.departing)
+        return {
+            user.address: len(self.order) - position + 1 + total - talk.get(user.address, 0)
+            for position, user in enumerate(self.order, start=1)
+        }
+
+    def check_talk(self, users: list[Member] | None = None) -> None:
+        """Every user who stayed (or these users) got exactly what it should have, so far."""
+        for position, user in enumerate(self.order, start=1):
+            if user.address in self.departing or (users is not None and user not in users):
+                continue
+            if user.partial:
+                raise StreamError(
+                    user.name,
+                    f"{user.name}: expected whole lines, but received an unfinished one: {_show(user.partial)}",
+                )
+            self._check_stream(user, position)
+
+    def _check_stream(self, user: Member, position: int) -> None:
+        lines = user.lines
+        welcome = f"> Connected to the chat server {users_online(position)}".encode()
+        if lines[0] != welcome:
+            raise StreamError(user.name, f"{user.name}: expected {_show(welcome)} first, but saw {_show(lines[0])}")
+        kinds = Kinds.of(lines[1:])
+        if kinds.other:
+            line = _show(kinds.other[0])
+            raise StreamError(user.name, f"{user.name}: expected only chat lines and notices, but received {line}")
+        self._check_joins(user.name, kinds.joins, position)
+        self._check_messages(user, kinds.by_sender)
+        names = self._check_leaves(user.name, kinds.leaves, {a.encode() for a in self.departing})
+        if not self.leave_order:
+            self.leave_order = names
+        elif names != self.leave_order:
+            problem = "expected the leave notices in the order the others got them, but they differ"
+            raise StreamError(user.name, f"{user.name}: {problem}")
+
+    def _check_joins(self, who: str, seen: list[bytes], position: int) -> None:
+        """The join notices of the users after `position`, in order (0: all, as the server prints them)."""
+        expected = [f"> New user {u.address} entered {users_online(n)}".encode() for n, u in self._after(position)]
+        for want, got in zip(expected, seen, strict=False):
+            if want != got:
+                raise StreamError(who, f"{who}: expected the join notice {_show(want)}, but saw {_show(got)}")
+        if len(seen) != len(expected):
+            raise StreamError(who, f"{who}: expected {len(expected)} join notices, but saw {len(seen)}")
+
+    def _after(self, position: int) -> list[tuple[int, Member]]:
+        return [(n, u) for n, u in enumerate(self.order, start=1) if n > position]
+
+    def _check_messages(self, user: Member, by_sender: dict[bytes, list[bytes]]) -> None:
+        own = user.address.encode()
+        if own in by_sender:
+            line = _show(by_sender[own][0])
+            raise StreamError(user.name, f"{user.name}: expected never to get its own lines, but received {line}")
+        talkers = {u.address.encode(): u for u in self.talkers}
+        for sender in by_sender.keys() - talkers.keys():
+            problem = f"expected lines from the talkers only, but received one from {sender.decode()}"
+            raise StreamError(user.name, f"{user.name}: {problem}")
+        for address, talker in talkers.items():
+            if address == own:
+                continue
+            got, sent = by_sender.get(address, []), self.sent[talker.address]
+            departed = talker.address in self.departing
+            self._check_one_sender(user, talker, got, sent, departed)
+
+    def _check_one_sender(self, user: Member, talker: Member, got: list[bytes], sent: list[bytes], departed: bool):
+        count = len(got)
+        if got != sent[:count]:
+            where = next((i for i, (a, b) in enumerate(zip(got, sent, strict=False)) if a != b), len(sent))
+            if where >= len(sent):
+                problem = f"expected the {len(sent)} lines {talker.name} sent, but received {len(got)} (duplicates)"
+            else:
+                want, seen = _show(sent[where]), _show(got[where])
+                problem = f"expected line {where + 1} from {talker.name} to be {want}, but it was {seen}"
+            raise StreamError(user.name, f"{user.name}: {problem}")
+        if not departed and count != len(sent):
+            problem = f"expected the {len(sent)} lines {talker.name} sent, but received {count}"
+            raise StreamError(user.name, f"{user.name}: {problem}")
+        if departed:  # it left half-way: the server relays what it read before, to everyone alike
+            first = self.relayed.setdefault(talker.address, count)
+            if first != count:
+                problem = f"expected the {first} lines of {talker.name} (who left) others got; received {count}"
+                raise StreamError(user.name, f"{user.name}: {problem}")
+
+    def _check_leaves(self, who: str, leaves: list[bytes], leaving: set[bytes]) -> list[bytes]:
+        """One notice for each of `leaving`, the count going down by one from the room's size."""
+        names = [line[len(LEAVE) :].partition(b" left ")[0] for line in leaves]
+        if sorted(names) != sorted(leaving):
+            raise StreamError(who, f"{who}: expected {len(leaving)} leave notices, but saw {len(leaves)}")
+        for left, (name, line) in enumerate(zip(names, leaves, strict=True), start=1):
+            want = LEAVE + name + f" left {users_online(len(self.order) - left)}".encode()
+            if line != want:
+                raise StreamError(who, f"{who}: expected the leave notice {_show(want)}, but saw {_show(line)}")
+        return names
+
+    # --- the server's terminal ------------------------------------------------------------
+
+    def all_left(self, raw: bytes) -> bool:
+        return raw.count(LEAVE) >= len(self.order)
+
+    def check_server(self, raw: bytes) -> None:
+        """The server printed each join, each relayed line once and in order, each leave."""
+        lines = raw.replace(b"\r\n", b"\n").split(b"\n")
+        if lines[-1]:
+            problem = f"expected the server's output to end with a whole line, but it ends {_show(lines[-1])}"
+            raise StreamError("server", problem)
+        kinds = Kinds.of(lines[1:-1])
+        refused = [address.encode() for address in self.refused]
+        for line in kinds.other:
+            if not any(address in line for address in refused):  # a refusal may be logged
+                problem = f"expected joins, chat lines and leaves, but it printed {_show(line)}"
+                raise StreamError("server", f"the server: {problem}")
+        self._check_joins("the server", kinds.joins, 0)
+        for talker in self.talkers:
+            got, sent = kinds.by_sender.pop(talker.address.encode(), []), self.sent[talker.address]
+            want = sent[: self.relayed[talker.address]] if talker.address in self.departing else sent
+            if got != want:
+                problem = f"expected the server to print the {len(want)} lines of {talker.name} it relayed"
+                how = f"it printed {len(got)}" if len(got) != len(want) else "they differ"
+                raise StreamError("server", f"{problem}, but {how}")
+        if kinds.by_sender:
+            sender = next(iter(kinds.by_sender)).decode()
+            raise StreamError("server", f"expected lines from talkers only, but the server printed some from {sender}")
+        self._check_leaves("the server", kinds.leaves, {u.address.encode() for u in self.order})
+
+    def check_last(self, user: Member) -> None:
+        welcome = f"> Connected to the chat server {users_online(1)}".encode()
+        if user.lines[:1] != [welcome]:
+            seen = _show(user.lines[0]) if user.lines else "nothing"
+            raise StreamError(
+                user.name, f"expected a user arriving after everyone left to see {_show(welcome)}, but saw {seen}"
+            )
+
+    def summaries(self) -> dict[str, list[str]]:
+        """A few lines for the report: who was served, who talked, who left."""
+        talk = f"{len(self.talkers)} talkers, {len(self.departing)} left half-way" if self.talkers else "no talk yet"
+        served = f"{len(self.order)} served, {len(self.refused)} refused" if self.order else "not all connected"
+        return {"crowd": [f"users: {served}", talk]}

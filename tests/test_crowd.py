@@ -1,0 +1,45 @@
+"""Crowds on the reference and on servers that get them wrong: 1100 users at the select()
+ceiling, the open-files limit, and a server that blocks in send()."""
+
+from harness import lessons, runner, scenario
+
+
+def test_1100_users_the_server_serves_those_it_can_and_refuses_the_rest():
+    outcome = runner.run(scenario.load("full-room"))
+    assert outcome.passed, outcome.failure.problem
+    served, refused = int(outcome.values["served"]), int(outcome.values["refused"])
+    assert served + refused == 1100
+    # select() watches descriptors 0 to 1023; stdin, stdout, stderr, the listener and the
+    # spare descriptor take five of them.
+    assert served == 1024 - 5 and refused == 1100 - served
+
+
+def test_at_the_open_files_limit_the_server_refuses_instead_of_spinning(tmp_path):
+    limited = tmp_path / "srv.py"
+    limited.write_text(
+        "import os, resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))\n"
+        f"os.execv(sys.executable, [sys.executable, {str(runner.REFERENCE_SERVER)!r}, *sys.argv[1:]])\n"
+    )
+    crowd = {"users": 300, "messages": 4, "talkers": 4, "may_refuse": True}
+    outcome = runner.run(scenario.from_table({"name": "limit", "crowd": crowd}), server=limited)
+    assert outcome.passed, outcome.failure.problem
+    served = int(outcome.values["served"])
+    assert 90 <= served < 100 and int(outcome.values["refused"]) == 300 - served
+    refusals = [line for line in outcome.timeline.raw("server").decode().splitlines() if "Refused" in line]
+    assert len(refusals) == 300 - served
+    assert refusals[0].endswith(f": the room is full ({served} users online)")
+
+
+def test_a_server_that_blocks_in_send_freezes_the_room_and_fails(tmp_path):
+    """Step 8's finished server sends with sendall(): while a few users do not read, the
+    others stop hearing anything. The crowd judge says so, rather than passing it slowly."""
+    blocking = lessons.write_solution(tmp_path / "step8", 8) / "srv.py"
+    crowd = {"users": 40, "messages": 60, "laggers": 2}
+    outcome = runner.run(scenario.from_table({"name": "freeze", "timeout": 3.0, "crowd": crowd}), server=blocking)
+    assert not outcome.passed
+    assert outcome.failure.step == 3
+    assert "while 2 users did not read, but the room froze" in outcome.failure.problem
+    # ... and the same crowd passes on the reference.
+    good = runner.run(scenario.from_table({"name": "freeze", "timeout": 3.0, "crowd": crowd}))
+    assert good.passed, good.failure.problem
