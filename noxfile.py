@@ -1,4 +1,7 @@
-"""Sessions: `nox` runs lint and tests; `nox -s tests -- -k seed` passes arguments to pytest."""
+"""Sessions: `nox` runs lint and tests; `nox -s tests -- -k seed` passes arguments to pytest.
+
+The tests include the docs check (tests/test_docs.py), so `nox` runs it once; `nox -s docs`
+runs it alone."""
 
 import nox
 
@@ -8,7 +11,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".[test]")
+    session.install("-e", ".[dev]")  # the docs check runs the documented nox and ruff commands
     session.run("pytest", *session.posargs)
 
 
@@ -35,6 +38,20 @@ def lessons(session: nox.Session) -> None:
 
 @nox.session
 def coverage(session: nox.Session) -> None:
-    """Grade every mutant of tests/mutants/catalogue.toml and write docs/grader-coverage.md."""
+    """Grade every mutant of tests/mutants/catalogue.toml; write docs/grader-coverage.md and docs/mistakes.md."""
     session.install("-e", ".")
     session.run("python", "-m", "harness.mutants", "--write")
+
+
+@nox.session
+def gradescope(session: nox.Session) -> None:
+    """Build dist/gradescope-autograder.zip: `-- --hidden DIR` adds hidden checks, `-- --try DIR` grades DIR with it."""
+    session.install("-e", ".")
+    session.run("python", "-m", "harness.gradescope", *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Check README.md and docs/: every `sh` command runs, excerpts and links hold; `-- --write` refreshes."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "harness.docs", *session.posargs)

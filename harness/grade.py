@@ -5,9 +5,11 @@
     python -m harness.grade --path DIR   a submission, on every check
     python -m harness.grade --watch 3    grade step 3 again whenever one of its files changes
     python -m harness.grade --status     which steps are done
+    python -m harness.grade --class DIR  every submission folder in DIR: a CSV, a results.json each
+    python -m harness.grade --hidden DIR ...  also the instructor's hidden checks in DIR
 
-`nox -s grade -- ARGS` runs the same. Exit status: 0 when every check passed, 1 when
-one did not, 2 for bad usage.
+`nox -s grade -- ARGS` runs the same. Exit status: 0 when every check passed (with --class:
+when every submission was graded), 1 when one did not, 2 for bad usage.
 """
 
 import argparse
@@ -18,8 +20,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-from harness import grade_report, grading, results
-from harness.manifest import ManifestError, load_manifest
+from harness import grade_class, grade_report, grading, results
+from harness.manifest import ManifestError, add_hidden, load_manifest
 
 WATCH_POLL = 0.5  # seconds between looks at the files; polling also works on network mounts and WSL
 
@@ -34,7 +36,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--status", action="store_true", help="show which steps are done")
     parser.add_argument("--workers", type=int, metavar="N", help="checks run side by side (default: one a core)")
     parser.add_argument("--timeout", type=float, metavar="S", help="seconds any one wait may take")
+    parser.add_argument("--hidden", type=Path, metavar="DIR", help="also the hidden checks of DIR/checks.toml")
+    parser.add_argument("--class", type=Path, dest="class_dir", metavar="DIR", help="grade every submission in DIR")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="with --class: where the results go (default: grades)")
     args = parser.parse_args(argv)
+    if args.hidden is not None and not args.hidden.is_dir():
+        parser.error(f"--hidden: no such folder: {args.hidden}")
+    if args.class_dir is not None:
+        check_class_args(parser, args)
+    elif args.out is not None:
+        parser.error("--out goes with --class DIR")
     if args.path is not None and not args.path.is_dir():
         parser.error(f"--path: no such folder: {args.path}")
     if args.path is not None and len(args.steps) > 1:
@@ -46,6 +57,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.timeout is not None and args.timeout <= 0:
         parser.error("--timeout takes a positive number of seconds")
     return args
+
+
+def check_class_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if not args.class_dir.is_dir():
+        parser.error(f"--class: no such folder: {args.class_dir}")
+    if not grade_class.submissions(args.class_dir):
+        parser.error(f"--class: no submission folders in {args.class_dir} (one folder per student)")
+    clashes = [option for option in ("path", "json", "junit", "watch", "status") if getattr(args, option)]
+    if clashes:
+        parser.error(f"--class grades every folder of DIR on its own; it does not go with --{clashes[0]}")
+    if len(args.steps) > 1:
+        parser.error("with --class, give at most one STEP: the last step whose checks apply")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out: not a folder: {args.out}")
 
 
 def targets(args: argparse.Namespace, manifest) -> list[grading.Target]:
@@ -105,6 +130,12 @@ def main(argv: list[str]) -> int:
     console = Console(highlight=False)
     try:
         manifest = load_manifest()
+        if args.hidden is not None:
+            manifest = add_hidden(manifest, args.hidden)
+        if args.class_dir is not None:
+            if args.steps:
+                manifest.step(args.steps[0])  # a clear error for a step that does not exist
+            return grade_class.main(manifest, args, console)
         if args.status:
             grade = run(grading.step_targets(manifest, [s.number for s in manifest.steps]), args, console)
             console.print(grade_report.status_table(manifest, grade))

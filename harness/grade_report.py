@@ -17,7 +17,7 @@ SCREEN_TAIL = 10  # lines of the failing terminal shown under a failure
 def render(grade: Grade, console: Console) -> None:
     console.print(results_table(grade))
     for results in grade.by_target().values():
-        first = next((r for r in results if r.status == "failed"), None)
+        first = next((r for r in results if r.status == "failed" and not r.check.hidden), None)
         if first is not None:
             console.print(failure_panel(first))
     console.print(summary(grade))
@@ -28,7 +28,8 @@ def results_table(grade: Grade) -> Table:
     for column in ("graded", "step", "check", "part", "result", "points"):
         table.add_column(column, justify="right" if column == "points" else "left")
     for label, results in grade.by_target().items():
-        for index, result in enumerate(results):
+        shown = [result for result in results if not result.check.hidden]
+        for index, result in enumerate(shown):
             mark, style = MARKS[result.status]
             table.add_row(
                 label if index == 0 else "",
@@ -38,8 +39,21 @@ def results_table(grade: Grade) -> Table:
                 Text(mark, style=style),
                 f"{result.score:g} / {result.check.points:g}",
             )
+        hidden = [result for result in results if result.check.hidden]
+        if hidden:
+            table.add_row("" if shown else label, "", *hidden_row(hidden))  # reads "3 hidden checks  not shown ..."
         table.add_section()
     return table
+
+
+def hidden_row(hidden: list[CheckResult]) -> tuple[str, str, Text, str]:
+    """Hidden checks in one line, as a student may see them: how many, how many passed, the
+    points; not which ones, nor why (check, part, result, points)."""
+    passed = sum(result.status == "passed" for result in hidden)
+    score, most = sum(r.score for r in hidden), sum(r.check.points for r in hidden)
+    style = "green" if passed == len(hidden) else "red"
+    count = f"{len(hidden)} hidden check{'s' if len(hidden) > 1 else ''}"
+    return count, "not shown", Text(f"{passed} of {len(hidden)} passed", style=style), f"{score:g} / {most:g}"
 
 
 def failure_panel(result: CheckResult) -> Panel:

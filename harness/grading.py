@@ -4,8 +4,13 @@ A check judges one part. For a "server" check the folder's srv.py runs with the
 reference client; for a "client" check the reference server runs with the folder's
 cli.py; "both" runs the folder's two programs together. So a bug is pinned on the part
 that has it. A check whose `needs` did not pass is skipped, with the reason.
+
+Every check runs its programs contained (harness/containment.py): limits on CPU time,
+memory, files, processes and output, in a temporary folder of their own. A limit a program
+broke fails the check, named as its cause.
 """
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -13,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import runner
+from harness import containment, runner
 from harness.manifest import LESSONS, Check, Manifest
 
 
@@ -79,17 +84,22 @@ def folder_target(manifest: Manifest, folder: Path, up_to: int | None = None) ->
     return Target(folder.name or str(folder), folder, tuple(manifest.checks_up_to(last)))
 
 
-def run_check(target: Target, check: Check, timeout: float | None = None) -> CheckResult:
+def run_check(
+    target: Target, check: Check, timeout: float | None = None, limits: containment.Limits | None = containment.LIMITS
+) -> CheckResult:
     started = time.monotonic()
     server, client = target.programs(check)
     missing = [path.name for path in (server, client) if not path.is_file()]
     if missing:
         return CheckResult(target, check, "failed", f"there is no {' or '.join(missing)} in {target.folder}")
     try:
-        outcome = runner.run(check.load(), server=server, client=client, timeout=timeout)
+        with containment.confined(limits) as confinement:
+            outcome = runner.run(check.load(), server=server, client=client, timeout=timeout)
     except Exception as error:  # a grader problem must not hide the other results
         return CheckResult(target, check, "failed", f"the grader could not run this check: {error!r}")
     seconds = time.monotonic() - started
+    if confinement and confinement.breaches:
+        _blame(outcome, confinement.breaches[0])
     if outcome.passed:
         return CheckResult(target, check, "passed", outcome=outcome, seconds=seconds)
     failure = outcome.failure
@@ -98,13 +108,26 @@ def run_check(target: Target, check: Check, timeout: float | None = None) -> Che
     return CheckResult(target, check, "failed", message, outcome, seconds)
 
 
+def _blame(outcome: runner.Outcome, breach: containment.Breach) -> None:
+    """A broken limit is the cause of whatever else went wrong, and fails a run that passed."""
+    failure = outcome.failure
+    if failure is None:
+        last = max(len(outcome.step_seconds), 1)
+        step_text = outcome.scenario.steps[last - 1].describe()
+        outcome.failure = runner.Failure(last, step_text, breach.member, breach.text)
+    else:
+        outcome.failure = dataclasses.replace(failure, problem=f"{breach.text}; {failure.problem}")
+
+
 def grade(
     targets: list[Target],
     workers: int | None = None,
     timeout: float | None = None,
     on_result: Callable[[CheckResult], None] | None = None,
+    limits: containment.Limits | None = containment.LIMITS,
 ) -> Grade:
-    """Run every target's checks, independent ones side by side, in the manifest's order."""
+    """Run every target's checks, independent ones side by side, in the manifest's order.
+    limits: what each program may use (None: run them uncontained, in place)."""
     started = time.monotonic()
     pending = [(target, check) for target in targets for check in target.checks]
     done: dict[tuple[str, str], CheckResult] = {}
@@ -126,7 +149,7 @@ def grade(
                 if unmet:
                     finish(CheckResult(target, check, "skipped", f"needs {', '.join(unmet)}, which did not pass"))
                 else:
-                    running[pool.submit(run_check, target, check, timeout)] = (target, check)
+                    running[pool.submit(run_check, target, check, timeout, limits)] = (target, check)
             if running:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:

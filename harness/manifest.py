@@ -13,6 +13,8 @@ from harness import scenario
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
 MANIFEST = LESSONS / "steps.toml"
 PARTS = ("server", "client", "both")
+HIDDEN_CHECKS = "checks.toml"  # in a --hidden folder: its checks, in this manifest's format
+HIDDEN_VISIBILITIES = ("hidden", "after_due_date", "after_published")  # Gradescope's, for results.json
 
 
 class ManifestError(Exception):
@@ -28,6 +30,11 @@ class Check:
     points: float
     hint: str
     needs: tuple[str, ...]
+    visibility: str = "visible"  # a hidden check's: one of HIDDEN_VISIBILITIES (Gradescope's words)
+
+    @property
+    def hidden(self) -> bool:
+        return self.visibility != "visible"
 
     def load(self) -> scenario.Scenario:
         return scenario.load(self.scenario)
@@ -59,42 +66,105 @@ class Manifest:
 
 
 def load_manifest(path: Path = MANIFEST) -> Manifest:
-    try:
-        table = tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ManifestError(f"{path}: {error}") from None
+    table = _read_toml(path)
     steps, seen = [], set()
     for number, raw in enumerate(table.get("step", []), start=1):
         where = f"{path.name}: step {number}"
-        checks = []
-        for raw_check in raw.get("check", []):
-            name = raw_check.get("name", "")
-            part = raw_check.get("part", raw.get("part", ""))
-            needs = tuple(raw_check.get("needs", ()))
-            if not name or name in seen:
-                raise ManifestError(f"{where}: every check needs a name of its own (got {name!r})")
-            if part not in PARTS:
-                raise ManifestError(f"{where}: check {name!r}: part must be one of {', '.join(PARTS)}")
-            missing = [need for need in needs if need not in seen]
-            if missing:
-                raise ManifestError(f"{where}: check {name!r} needs {missing}, which no earlier check is")
-            if raw_check.get("scenario") not in scenario.available():
-                raise ManifestError(f"{where}: check {name!r}: no scenario {raw_check.get('scenario')!r}")
-            seen.add(name)
-            checks.append(
-                Check(
-                    name=name,
-                    step=number,
-                    scenario=raw_check["scenario"],
-                    part=part,
-                    points=float(raw_check.get("points", 1)),
-                    hint=raw_check.get("hint", ""),
-                    needs=needs,
-                )
-            )
+        checks = [_check(raw_check, number, where, seen, raw.get("part", "")) for raw_check in raw.get("check", [])]
         if not checks:
             raise ManifestError(f"{where}: has no checks")
         steps.append(Step(number, raw["title"], tuple(raw.get("edit", ())), tuple(checks)))
     if not steps:
         raise ManifestError(f"{path}: no [[step]] tables")
     return Manifest(tuple(steps))
+
+
+def add_hidden(manifest: Manifest, folder: Path) -> Manifest:
+    """The manifest with the hidden checks of folder/checks.toml added to their steps.
+
+    Each [[check]] is written as in steps.toml, plus `step` (the step it joins; default: the
+    last) and `visibility` (default "hidden"); its `scenario` is a TOML file's path relative
+    to folder, so the scenarios stay with the checks, out of the students' copy of the kit.
+    """
+    path = folder / HIDDEN_CHECKS
+    table = _read_toml(path)
+    raw_checks = table.get("check", [])
+    if not raw_checks:
+        raise ManifestError(f"{path}: no [[check]] tables")
+    seen = {check.name for step in manifest.steps for check in step.checks}
+    added: dict[int, list[Check]] = {}
+    for index, raw_check in enumerate(raw_checks, start=1):
+        where = f"{path}: check {index}"
+        number = raw_check.get("step", manifest.steps[-1].number)
+        if not isinstance(number, int) or number not in {step.number for step in manifest.steps}:
+            raise ManifestError(f"{where}: step must be one of the manifest's, 1 to {len(manifest.steps)}")
+        check = _check(raw_check, number, where, seen, "", folder)
+        earlier = {c.name for c in manifest.checks_up_to(number)}
+        earlier |= {c.name for step, checks in added.items() if step <= number for c in checks}
+        late = [need for need in check.needs if need not in earlier]
+        if late:  # graded up to this step, it would wait for them forever
+            raise ManifestError(f"{where}: check {check.name!r} needs {late}, which come after its step {number}")
+        added.setdefault(number, []).append(check)
+    steps = tuple(
+        Step(step.number, step.title, step.edit, step.checks + tuple(added.get(step.number, ())))
+        for step in manifest.steps
+    )
+    return Manifest(steps)
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ManifestError(f"{path}: {error}") from None
+
+
+def _check(raw: dict, step: int, where: str, seen: set[str], part: str, hidden_in: Path | None = None) -> Check:
+    """One [[check]] table, checked against the names seen so far (which it joins).
+
+    hidden_in: the folder of a hidden check, whose scenario is a file there; None for the
+    manifest's own checks, whose scenario is a name in harness/scenarios/.
+    """
+    name = raw.get("name", "")
+    part = raw.get("part", part)
+    needs = tuple(raw.get("needs", ()))
+    if not name or name in seen:
+        raise ManifestError(f"{where}: every check needs a name of its own (got {name!r})")
+    if part not in PARTS:
+        raise ManifestError(f"{where}: check {name!r}: part must be one of {', '.join(PARTS)}")
+    missing = [need for need in needs if need not in seen]
+    if missing:
+        raise ManifestError(f"{where}: check {name!r} needs {missing}, which no earlier check is")
+    visibility = "visible"
+    if hidden_in is None:
+        if raw.get("scenario") not in scenario.available():
+            raise ManifestError(f"{where}: check {name!r}: no scenario {raw.get('scenario')!r}")
+        scenario_ref = raw["scenario"]
+    else:
+        visibility = raw.get("visibility", HIDDEN_VISIBILITIES[0])
+        if visibility not in HIDDEN_VISIBILITIES:
+            raise ManifestError(f"{where}: check {name!r}: visibility must be one of {', '.join(HIDDEN_VISIBILITIES)}")
+        scenario_ref = _hidden_scenario(raw.get("scenario"), hidden_in, f"{where}: check {name!r}")
+    seen.add(name)
+    return Check(
+        name=name,
+        step=step,
+        scenario=scenario_ref,
+        part=part,
+        points=float(raw.get("points", 1)),
+        hint=raw.get("hint", ""),
+        needs=needs,
+        visibility=visibility,
+    )
+
+
+def _hidden_scenario(relative: object, folder: Path, where: str) -> str:
+    """The absolute path of a hidden check's scenario file, loaded once to find its mistakes now."""
+    if not isinstance(relative, str) or not relative.endswith(".toml"):
+        raise ManifestError(f"{where}: scenario must be a .toml file's path relative to {folder}")
+    path = (folder / relative).resolve()
+    try:
+        scenario.load(path)
+    except scenario.ScenarioError as error:
+        raise ManifestError(f"{where}: {error}") from None
+    return str(path)

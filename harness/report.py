@@ -2,6 +2,7 @@
 and on a failure: expected versus seen, the raw bytes of that line, and a merged timeline."""
 
 import re
+from pathlib import Path
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -20,7 +21,7 @@ PANEL_FRAME = 4  # columns a panel adds around its text (borders and padding)
 def render(outcome: Outcome, console: Console) -> None:
     scenario = outcome.scenario
     console.print(Text.assemble((f"Scenario {scenario.name}", "bold"), f": {scenario.description}"))
-    console.print(f"server {outcome.server}    client {outcome.client}", style="dim")
+    console.print(f"server {_shown(outcome.server)}    client {_shown(outcome.client)}", style="dim")
     console.print(screens(outcome, console.width))
     if outcome.failure:
         console.print(failure_details(outcome))
@@ -28,14 +29,16 @@ def render(outcome: Outcome, console: Console) -> None:
     console.print(verdict(outcome))
 
 
+def _shown(path: Path) -> str:
+    """A program's path as the person typed it: relative to where they are, when it is below."""
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
 def screens(outcome: Outcome, width: int) -> RenderableType:
     """One panel a member; side by side when they fit the width, else one under the other."""
     texts = {name: _screen_text(outcome, name) for name in outcome.screens}
     rows = [text.plain.split("\n") for text in texts.values()]
-    widths = [
-        max(len(line) for line in [*lines, name + " " * 30]) + PANEL_FRAME
-        for name, lines in zip(texts, rows, strict=True)
-    ]
+    widths = _panel_widths(texts)
     height = max(map(len, rows)) + 2
     panels = [_screen_panel(outcome, name, text, height) for name, text in texts.items()]
     if sum(widths) <= width:
@@ -45,6 +48,18 @@ def screens(outcome: Outcome, width: int) -> RenderableType:
         grid.add_row(*panels)
         return grid
     return Group(*panels)
+
+
+def side_by_side_width(outcome: Outcome) -> int:
+    """The columns it takes to show every screen side by side."""
+    return sum(_panel_widths({name: _screen_text(outcome, name) for name in outcome.screens}))
+
+
+def _panel_widths(texts: dict[str, Text]) -> list[int]:
+    return [
+        max(len(line) for line in [*text.plain.split("\n"), name + " " * 30]) + PANEL_FRAME
+        for name, text in texts.items()
+    ]
 
 
 def _screen_panel(outcome: Outcome, name: str, text: Text, height: int) -> Panel:

@@ -24,8 +24,10 @@ def _points(value: float) -> str:
 def _summary(grade: Grade) -> str:
     """One line: how many checks passed and how many points they earned."""
     passed = sum(result.status == "passed" for result in grade.results)
+    hidden = sum(result.check.hidden for result in grade.results)
     return (
         f"{passed} of {len(grade.results)} checks passed, {_points(grade.score)} of {_points(grade.max_score)} points"
+        + (f" ({hidden} hidden check{'s' if hidden > 1 else ''} included)" if hidden else "")
     )
 
 
@@ -42,7 +44,9 @@ def _explanation(result: CheckResult) -> str:
 def gradescope_json(grade: Grade) -> dict:
     """The grade in Gradescope's results.json format (its "autograder specifications").
 
-    A skipped check is a failed test with no points: Gradescope has no "skipped".
+    A skipped check is a failed test with no points: Gradescope has no "skipped". A hidden
+    check's test carries its visibility, so Gradescope shows it to the instructor, in full,
+    and to the student only when that visibility says.
     """
     several_targets = len(grade.by_target()) > 1
     within_step: dict[tuple[str, int], int] = {}
@@ -62,7 +66,7 @@ def gradescope_json(grade: Grade) -> dict:
                 "max_score": float(check.points),
                 "status": "passed" if result.status == "passed" else "failed",
                 "output": _explanation(result),
-                "visibility": "visible",
+                "visibility": check.visibility,
             }
         )
     return {
@@ -92,19 +96,24 @@ def junit_xml(grade: Grade) -> str:
     root = ET.Element("testsuites")
     for label, results in grade.by_target().items():
         suite = ET.SubElement(root, "testsuite", name=_xml_text(label))
+        hidden = 0
         for result in results:
+            name, message, explanation = result.check.name, result.message, _explanation(result)
+            if result.check.hidden:  # CI pages are often the student's: say nothing that gives it away
+                hidden += 1
+                name, message, explanation = f"hidden check {hidden}", f"a hidden check {result.status}", ""
             case = ET.SubElement(
                 suite,
                 "testcase",
                 classname=_xml_text(label.replace(" ", ".")),
-                name=_xml_text(result.check.name),
+                name=_xml_text(name),
                 time=f"{result.seconds:.3f}",
             )
             if result.status == "failed":
-                failure = ET.SubElement(case, "failure", message=_xml_text(result.message))
-                failure.text = _xml_text(_explanation(result))
+                failure = ET.SubElement(case, "failure", message=_xml_text(message))
+                failure.text = _xml_text(explanation) or None
             elif result.status == "skipped":
-                ET.SubElement(case, "skipped", message=_xml_text(result.message))
+                ET.SubElement(case, "skipped", message=_xml_text(message))
         _count(suite, results, sum(result.seconds for result in results))
     _count(root, grade.results, grade.seconds)
     ET.indent(root)

@@ -4,11 +4,13 @@
     python harness/run_scenario.py burst --server my/srv.py
     python harness/run_scenario.py --clients 5     # five users join, talk and leave
     python harness/run_scenario.py --list
+    python harness/run_scenario.py --svg docs/images/seed.svg   # also save the report as a picture
 
 Exit status: 0 pass, 1 fail, 2 bad usage.
 """
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
@@ -33,6 +35,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, metavar="N", help="run a generated room of N users instead")
     parser.add_argument("--timeout", type=float, metavar="S", help="seconds any one wait may take")
     parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    parser.add_argument("--svg", type=Path, metavar="FILE", help="also write the report as an SVG picture")
     args = parser.parse_args(argv)
     for option in ("server", "client"):
         if not getattr(args, option).is_file():
@@ -61,13 +64,23 @@ def main(argv: list[str]) -> int:
         if args.list:
             list_scenarios(console)
             return 0
-        chosen = scenario.crowd(args.clients) if args.clients else scenario.load(args.name or "seed")
+        chosen = scenario.room_of(args.clients) if args.clients else scenario.load(args.name or "seed")
     except scenario.ScenarioError as error:
         print(f"run_scenario.py: error: {error}", file=sys.stderr)
         return 2
     outcome = runner.run(chosen, server=args.server.resolve(), client=args.client.resolve(), timeout=args.timeout)
     report.render(outcome, console)
+    if args.svg:
+        write_svg(outcome, args.svg)
     return 0 if outcome.passed else 1
+
+
+def write_svg(outcome: runner.Outcome, path: Path) -> None:
+    """The report as a picture, wide enough for every screen side by side whatever the terminal."""
+    recorder = Console(record=True, file=io.StringIO(), width=report.side_by_side_width(outcome), no_color=False)
+    report.render(outcome, recorder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    recorder.save_svg(str(path), title=f"run_scenario.py {outcome.scenario.name}")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@ import errno
 import os
 import signal
 import time
+from pathlib import Path
 
 import pexpect
 
+from harness.containment import Box
 from harness.procs import default_sigint, kill_session, pinned_env, sigint_held, started_sessions
 from harness.screen import Screen
 from harness.timeline import Timeline
@@ -18,8 +20,20 @@ ENTER = b"\r"
 
 
 class Terminal:
-    def __init__(self, name: str, argv: list[str], timeline: Timeline, rows: int, cols: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        timeline: Timeline,
+        rows: int,
+        cols: int,
+        box: Box | None = None,
+        cwd: Path | None = None,
+    ) -> None:
+        """box: the limits the program runs in (harness/containment.py), or None: none."""
         self.name = name
+        self.box = box
+        self.stopped = False  # by the harness, for printing too much
         self.timeline = timeline
         self.screen = Screen(rows, cols)
         self.eof = False
@@ -31,8 +45,9 @@ class Terminal:
                 argv[0],
                 argv[1:],
                 dimensions=(rows, cols),
-                env=pinned_env(),
-                preexec_fn=default_sigint,
+                env=pinned_env() | (box.env() if box else {}),
+                preexec_fn=default_sigint if box is None else lambda: (default_sigint(), box.enter()),
+                cwd=cwd,
                 echo=True,
             )
             started_sessions.append(self._child.pid)
@@ -60,6 +75,9 @@ class Terminal:
             return
         self.timeline.record(self.name, "printed", data)
         self.screen.feed(data)
+        if self.box is not None and self.box.took(data):  # it may print only so much
+            self.stopped = True
+            self.kill()
 
     def lines(self) -> list[str]:
         return self.screen.lines()
@@ -93,14 +111,23 @@ class Terminal:
         """End the program and everything it started, at once, and wait for it."""
         self.ended_by_harness = not self.settled_exit()
         kill_session(self.pid)
+        if self.box is not None:
+            self.box.end(self.pid)
         if not self.has_exited():
             with contextlib.suppress(ChildProcessError):
                 self._record_status(os.waitpid(self.pid, 0)[1])
+        if self.box is not None:
+            if not self.eof:
+                self.box.drain(self.fd)  # its last words, unread yet, may say which limit it broke
+            self.box.release()
+            self.box.report(self.signal_status)
         self._child.ptyproc.terminated = True  # reaped here, so ptyprocess must not wait again
         self._child.close(force=True)
         self.eof = True
 
     def describe_exit(self) -> str:
+        if self.stopped:
+            return "was stopped by the grader"
         if self.ended_by_harness:
             return "was still running at the end"
         if not self.settled_exit():

@@ -1,6 +1,8 @@
 """`python harness/run_scenario.py` as a person runs it: exit status 0 pass, 1 fail, 2 bad usage."""
 
+import html
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,3 +73,19 @@ def test_bad_usage_exits_2_with_one_clear_line():
         assert result.returncode == 2, args
         assert message in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_svg_saves_the_report_as_a_picture_with_every_screen(tmp_path):
+    picture = tmp_path / "pictures" / "seed.svg"
+    result = run_script("--svg", str(picture), columns=80)  # a narrow terminal: the picture is still side by side
+    assert result.returncode == 0, result.stdout + result.stderr
+    svg = picture.read_text()
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    rows: dict[str, str] = {}
+    for y, text in re.findall(r'<text [^>]*\by="([0-9.]+)"[^>]*>([^<]*)</text>', svg):
+        rows[y] = rows.get(y, "") + html.unescape(text).replace("\xa0", " ")
+    shown = list(rows.values())
+    header = next(row for row in shown if "╭" in row)
+    assert "server" in header and "alice" in header and "bob" in header
+    for line in ("Chat Server started on port", "[You] Hi this is user 1", "< The user 127.0.0.1:", "PASS seed"):
+        assert any(line in row for row in shown), line

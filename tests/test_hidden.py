@@ -1,0 +1,148 @@
+"""Hidden checks (--hidden DIR): graded and counted, never detailed to the student."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from harness import grade_report, results
+from harness.grading import CheckResult, Grade, Target
+from harness.manifest import ManifestError, add_hidden, load_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+HIDDEN = ROOT / "examples" / "hidden"
+SCENARIO = (HIDDEN / "port-range.toml").read_text()
+
+
+def hidden_folder(tmp_path: Path, checks: str, scenario: str = SCENARIO) -> Path:
+    (tmp_path / "checks.toml").write_text(checks)
+    (tmp_path / "secret.toml").write_text(scenario)
+    return tmp_path
+
+
+def test_hidden_checks_join_their_step_after_its_own():
+    manifest = add_hidden(load_manifest(), HIDDEN)
+    names = [check.name for check in manifest.step(1).checks]
+    assert names == ["listen", "usage", "explicit-port", "port-range"]
+    hidden = manifest.step(1).checks[-1]
+    assert hidden.hidden and hidden.visibility == "hidden" and hidden.points == 2.0
+    assert Path(hidden.scenario) == HIDDEN / "port-range.toml" and hidden.load().name == "port-range"
+    assert not any(check.hidden for step in load_manifest().steps for check in step.checks)
+    assert [check.name for check in manifest.checks_up_to(2)][-2:] == ["accept", "restart"]
+
+
+def test_a_hidden_check_may_need_a_visible_one_and_pick_its_visibility(tmp_path):
+    folder = hidden_folder(
+        tmp_path,
+        '[[check]]\nname = "secret"\nstep = 2\npart = "server"\nscenario = "secret.toml"\n'
+        'needs = ["accept"]\nvisibility = "after_published"\n',
+    )
+    (check,) = [check for check in add_hidden(load_manifest(), folder).step(2).checks if check.hidden]
+    assert (check.name, check.needs, check.visibility, check.points) == ("secret", ("accept",), "after_published", 1.0)
+
+
+@pytest.mark.parametrize(
+    ("checks", "message"),
+    [
+        ('[[check]]\nname = "listen"\npart = "server"\nscenario = "secret.toml"\n', "a name of its own"),
+        ('[[check]]\nname = "s"\npart = "server"\nscenario = "nowhere.toml"\n', "cannot read"),
+        ('[[check]]\nname = "s"\npart = "server"\nscenario = "start-stop"\n', "must be a .toml file"),
+        ('[[check]]\nname = "s"\npart = "robot"\nscenario = "secret.toml"\n', "part must be one of"),
+        ('[[check]]\nname = "s"\nstep = 99\npart = "server"\nscenario = "secret.toml"\n', "step must be one of"),
+        ('[[check]]\nname = "s"\npart = "server"\nscenario = "secret.toml"\nneeds = ["later"]\n', "no earlier check"),
+        ('[[check]]\nname = "s"\npart = "server"\nscenario = "secret.toml"\nvisibility = "visible"\n', "visibility"),
+        ("title = 'no checks'\n", "no [[check]] tables"),
+        ('[[check]]\nname = "s"\nstep = 1\npart = "both"\nscenario = "secret.toml"\nneeds = ["relay"]\n', "after"),
+    ],
+)
+def test_a_bad_hidden_folder_is_one_clear_error(tmp_path, checks, message):
+    with pytest.raises(ManifestError, match=re.escape(message)):
+        add_hidden(load_manifest(), hidden_folder(tmp_path, checks))
+
+
+def test_a_hidden_scenario_with_a_mistake_is_caught_when_loading(tmp_path):
+    folder = hidden_folder(tmp_path, '[[check]]\nname = "s"\npart = "server"\nscenario = "secret.toml"\n', "[[step]]\n")
+    with pytest.raises(ManifestError, match=r"secret\.toml"):
+        add_hidden(load_manifest(), folder)
+
+
+def hand_built() -> Grade:
+    manifest = add_hidden(load_manifest(), HIDDEN)
+    listen, usage, explicit, secret = manifest.step(1).checks
+    target = Target("bob", Path("bob"), (listen, usage, explicit, secret))
+    return Grade(
+        [
+            CheckResult(target, listen, "passed"),
+            CheckResult(target, usage, "failed", "usage: status 1, not 2"),
+            CheckResult(target, explicit, "passed"),
+            CheckResult(target, secret, "failed", "the secret went wrong"),
+        ],
+        seconds=1.0,
+    )
+
+
+def test_the_report_counts_hidden_checks_but_names_none():
+    console = Console(record=True, width=120, color_system=None)
+    grade_report.render(hand_built(), console)
+    text = console.export_text()
+    assert re.search(r"1 hidden check +not shown", text) and "0 of 1 passed" in text and "0 / 2" in text
+    assert "port-range" not in text and "secret went wrong" not in text and "A port is a number" not in text
+    assert "usage: status 1, not 2" in text  # the visible failure is still shown in full
+    assert "bob: 2 of 4 checks, 7 / 12 points" in text
+
+
+def test_results_json_marks_hidden_checks_with_gradescopes_visibility():
+    data = results.gradescope_json(hand_built())
+    assert [test["visibility"] for test in data["tests"]] == ["visible", "visible", "visible", "hidden"]
+    secret = data["tests"][-1]
+    assert secret["name"] == "Step 1: port-range" and "the secret went wrong" in secret["output"]  # the instructor's
+    assert data["score"] == 7.0 and data["extra_data"]["max_score"] == 12.0
+    assert data["output"] == "2 of 4 checks passed, 7 of 12 points (1 hidden check included)"
+
+
+def test_junit_names_no_hidden_check():
+    text = results.junit_xml(hand_built())
+    cases = ET.fromstring(text).findall("testsuite/testcase")
+    assert [case.get("name") for case in cases] == ["listen", "usage", "explicit-port", "hidden check 1"]
+    assert cases[-1].find("failure").get("message") == "a hidden check failed"
+    assert "port-range" not in text and "secret" not in text
+
+
+def grade(*args):
+    env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "harness.grade", *map(str, args)],
+        capture_output=True, text=True, timeout=120, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def test_grading_with_hidden_checks_counts_them_and_hides_their_failure(tmp_path):
+    folder = tmp_path / "eve"
+    folder.mkdir()
+    (folder / "cli.py").write_text((ROOT / "reference" / "cli.py").read_text())
+    server = (ROOT / "reference" / "srv.py").read_text()
+    assert server.count("int(port) <= 65535") == 1
+    (folder / "srv.py").write_text(server.replace("int(port) <= 65535", "int(port) <= 99999"))  # 70000: a traceback
+    result = grade("--path", folder, "--hidden", HIDDEN, "1", "--json", tmp_path / "results.json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(r"1 hidden check +not shown", result.stdout) and "0 of 1 passed" in result.stdout
+    assert "port-range" not in result.stdout and "first failure" not in result.stdout
+    assert "Total 10 / 12 points" in result.stdout
+    tests = json.loads((tmp_path / "results.json").read_text())["tests"]
+    assert [(t["name"], t["status"], t["visibility"]) for t in tests][-1] == ("Step 1: port-range", "failed", "hidden")
+
+
+def test_a_bad_hidden_folder_on_the_command_line_is_status_2(tmp_path):
+    for args, message in [
+        (["--hidden", tmp_path / "nowhere"], "--hidden: no such folder"),
+        (["--hidden", tmp_path, "--path", ROOT / "reference"], "checks.toml"),
+    ]:
+        result = grade(*args)
+        assert result.returncode == 2, args
+        assert message in result.stderr and "Traceback" not in result.stderr
