@@ -77,6 +77,11 @@ class PollServer:
                     self.read_from(peer)
             for peer in [peer for peer in self.peers.values() if peer.outbuf]:
                 self.write_to(peer)
+            # Someone who left during those sends was announced to all, also to peers already
+            # written to: watch whoever has bytes waiting for room, so they go out now.
+            for peer in self.peers.values():
+                if peer.outbuf:
+                    self.poller.modify(peer.sock, READABLE | select.POLLOUT)
 
     def admit(self):
         try:
