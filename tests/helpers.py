@@ -1,8 +1,13 @@
 """Small helpers shared by tests."""
 
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_program(path: Path) -> ModuleType:
@@ -12,3 +17,12 @@ def load_program(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def grade(*args, timeout=120) -> subprocess.CompletedProcess:
+    """`python -m harness.grade ARGS` as a user runs it, from the top of the kit, wide and plain."""
+    env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "harness.grade", *map(str, args)],
+        capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip

@@ -5,25 +5,16 @@ import csv
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from rich.console import Console
 
 from harness import examples, grade_class, grading, mutants, runner
 from harness.manifest import load_manifest
+from tests.helpers import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 HIDDEN = ROOT / "examples" / "hidden"
-
-
-def grade(*args, timeout=120):
-    env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "harness.grade", *map(str, args)],
-        capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 def a_class(folder: Path) -> Path:

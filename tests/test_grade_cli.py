@@ -11,19 +11,12 @@ from pathlib import Path
 
 from harness import lessons
 from harness.manifest import load_manifest
+from tests.helpers import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = load_manifest()
 LAST = MANIFEST.steps[-1].number
 CHECKS = MANIFEST.checks_up_to(LAST)
-
-
-def grade(*args, timeout=120):
-    env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "harness.grade", *map(str, args)],
-        capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 def test_a_finished_submission_passes_and_writes_gradescope_json(tmp_path):
