@@ -19,7 +19,7 @@ from pathlib import Path
 from harness import streams
 from harness.outcome import Failure, Outcome
 from harness.procs import is_idle
-from harness.room import HOST, MAX_POLL, POLL, QUIET_PATIENCE, Room
+from harness.room import HOST, POLL, QUIET_PATIENCE, Room, wait_while_pumping
 from harness.scenario import Crowd, Scenario
 from harness.streams import StreamError
 from harness.tcpinfo import unread, unread_at
@@ -97,7 +97,7 @@ class Hall:
         self.room, self.server = room, server
         self.users: list[User] = []
         self.paused: set[User] = set()  # users that do not read for now
-        self._output_seen, self._output = -1, b""
+        self._output_seen, self._output = 0, bytearray()
         self.selector = selectors.DefaultSelector()
         self.selector.register(server, selectors.EVENT_READ)
 
@@ -156,25 +156,27 @@ class Hall:
             self._watch(user)
 
     def wait_until(self, condition, timeout: float, what: str, poll: float | None = None) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if self.server.eof and self.server.settled_exit():
-                raise StreamError(
-                    "server", f"expected the server to keep running, but it {self.server.describe_exit()} while {what}"
-                )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise StreamError(
-                    "server", f"expected the room to get there, but it was still {what} after {timeout:g} s"
-                )
-            self.pump(remaining if poll is None else min(remaining, poll))
-            poll = None if poll is None else min(poll * 1.5, MAX_POLL)
+        """Pump until condition() holds; a server that ended, or the timeout, is a StreamError."""
 
-    def server_output(self) -> bytes:
-        """Everything the server printed so far (gathered again only when it printed more)."""
+        def done() -> bool:
+            if condition():
+                return True
+            if self.server.eof and self.server.settled_exit():
+                ended = self.server.describe_exit()
+                raise StreamError("server", f"expected the server to keep running, but it {ended} while {what}")
+            return False
+
+        if not wait_while_pumping(done, self.pump, timeout, poll):
+            raise StreamError("server", f"expected the room to get there, but it was still {what} after {timeout:g} s")
+
+    def server_output(self) -> bytearray:
+        """Everything the server printed so far, gathered from the events new since last time
+        (the hall's own buffer: read it, do not change it)."""
         events = self.room.timeline.events
-        if len(events) != self._output_seen:
-            self._output_seen, self._output = len(events), self.room.timeline.raw("server")
+        for event in events[self._output_seen :]:
+            if event.who == self.server.name and event.kind == "printed":
+                self._output += event.data
+        self._output_seen = len(events)
         return self._output
 
     def quiet(self, port: int) -> bool:

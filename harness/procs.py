@@ -116,14 +116,7 @@ def is_waiting(pid: int) -> bool:
     """Whether the program sits in a system call that waits for input, as it is when a person
     presses Ctrl-C. A SIGINT that lands a moment before select() is entered is taken by
     Python's handler but does not wake select(): the program would miss it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat[stat.rindex(")") + 2] != "S":
-            return False
-        call = Path(f"/proc/{pid}/syscall").read_text().split()[0]
-    except (OSError, IndexError):
-        return True  # gone, or not ours to look at: nothing to wait for
-    return call.isdigit() and int(call) in WAITING_SYSCALLS
+    return _sleeps_in(Path(f"/proc/{pid}"), WAITING_SYSCALLS)
 
 
 # ... and those in which one thread of a threaded server waits on its peer: recvfrom, recvmsg,
@@ -135,20 +128,23 @@ def is_idle(pid: int) -> bool:
     """Whether every thread of the program waits, for input, time or a peer: nothing more
     happens until something arrives. (is_waiting looks at the main thread only.)"""
     try:
-        threads = [entry.name for entry in Path(f"/proc/{pid}/task").iterdir()]
+        threads = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return True  # gone
-    for thread in threads:
-        try:
-            stat = Path(f"/proc/{pid}/task/{thread}/stat").read_text()
-            if stat[stat.rindex(")") + 2] != "S":
-                return False
-            call = Path(f"/proc/{pid}/task/{thread}/syscall").read_text().split()[0]
-        except (OSError, IndexError):
-            continue  # this thread has ended
-        if not (call.isdigit() and int(call) in WAITING_SYSCALLS | PEER_SYSCALLS):
+    return all(_sleeps_in(thread, WAITING_SYSCALLS | PEER_SYSCALLS) for thread in threads)
+
+
+def _sleeps_in(task: Path, calls: set[int]) -> bool:
+    """Whether the process or thread whose /proc folder this is sleeps in one of these calls;
+    True when it cannot be read (it has ended, or is not ours): nothing to wait for."""
+    try:
+        stat = (task / "stat").read_text()
+        if stat[stat.rindex(")") + 2] != "S":
             return False
-    return True
+        call = (task / "syscall").read_text().split()[0]
+    except (OSError, IndexError):
+        return True
+    return call.isdigit() and int(call) in calls
 
 
 def hold(leader: int, stopped: bool) -> None:

@@ -23,6 +23,22 @@ MAX_POLL = 0.05  # ... backing off to this while it takes longer
 QUIET_PATIENCE = 0.5  # seconds a room that shows what it should may take to fall quiet (is_quiet)
 
 
+def wait_while_pumping(
+    condition: Callable[[], bool], pump: Callable[[float], None], timeout: float, poll: float | None = None
+) -> bool:
+    """Pump (read what arrives, waiting at most the time given) until condition() holds (True)
+    or timeout seconds pass (False). poll: also look again this often, backing off."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        pump(remaining if poll is None else min(remaining, poll))
+        if poll is not None:  # quick for short waits, cheap for long ones
+            poll = min(poll * 1.5, MAX_POLL)
+    return True
+
+
 def ready(readers: list, writers: list, timeout: float) -> tuple[list, list]:
     """Which can be read and which written, waiting at most timeout for the first. poll(),
     not select(): other rooms in this process (a crowd's) may hold descriptors past 1024."""
@@ -132,15 +148,7 @@ class Room:
         """Read until condition() holds (True) or timeout seconds pass (False).
 
         poll: also look again this often, for conditions that no output announces."""
-        deadline = time.monotonic() + timeout
-        while not condition():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            self.pump(remaining if poll is None else min(remaining, poll))
-            if poll is not None:  # quick for short waits, cheap for long ones
-                poll = min(poll * 1.5, MAX_POLL)
-        return True
+        return wait_while_pumping(condition, self.pump, timeout, poll)
 
     def is_quiet(self) -> bool:
         """Nothing more can appear unless someone acts: every program waits for input, no

@@ -80,6 +80,7 @@ class Book:
         self.sent: dict[str, list[bytes]] = {}  # address -> the texts it sends
         self.relayed: dict[str, int] = {}  # address -> how many of its lines everyone got
         self.leave_order: list[bytes] = []  # departing addresses, in the order notices came
+        self._wanted: dict[str, int] | None = None  # what wanted() found, once it is final
 
     # --- connecting ------------------------------------------------------------------
 
@@ -159,15 +160,18 @@ class Book:
     def wanted(self, raw: bytes) -> dict[str, int] | None:
         """How many lines each staying user must have by the end of the talk, once the server
         has printed every departure (and so how many lines of each departing user it heard)."""
+        if self._wanted is not None:  # final: a departed user's lines all come before its leave line
+            return self._wanted
         if not all(LEAVE + address.encode() + b" left " in raw for address in self.departing):
             return None
         heard = {address: raw.count(b"[" + address.encode() + b"] ") for address in self.departing}
         talk = {u.address: heard.get(u.address, len(self.sent[u.address])) for u in self.talkers}
         total = sum(talk.values()) + len(self.departing)
-        return {
+        self._wanted = {
             user.address: len(self.order) - position + 1 + total - talk.get(user.address, 0)
             for position, user in enumerate(self.order, start=1)
         }
+        return self._wanted
 
     def check_talk(self, users: list[Member] | None = None) -> None:
         """Every user who stayed (or these users) got exactly what it should have, so far."""
@@ -264,7 +268,7 @@ class Book:
 
     def check_server(self, raw: bytes) -> None:
         """The server printed each join, each relayed line once and in order, each leave."""
-        lines = raw.replace(b"\r\n", b"\n").split(b"\n")
+        lines = bytes(raw).replace(b"\r\n", b"\n").split(b"\n")
         if lines[-1]:
             problem = f"expected the server's output to end with a whole line, but it ends {_show(lines[-1])}"
             raise StreamError("server", problem)
