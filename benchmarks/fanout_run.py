@@ -23,6 +23,7 @@ from pathlib import Path
 
 from benchmarks import fanout_load
 from benchmarks.fanout_check import NL
+from harness import procs
 
 HERE = Path(__file__).resolve().parent
 SERVERS = {
@@ -69,14 +70,6 @@ def split_cpus() -> tuple[set[int], set[int]]:
     return (set(cpus[:-1]), {cpus[-1]}) if len(cpus) > 1 else (set(cpus), set(cpus))
 
 
-def default_sigint() -> None:
-    """In the server's process before exec: Ctrl-C (SIGINT) ends it, as at a terminal. A program
-    started in the background of a non-interactive shell (a CI job) ignores SIGINT, its children
-    inherit that, and the server would never end on SIGINT nor print the end of its stdout."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
 class BenchError(Exception):
     """A measurement that could not be made: shown as that server's failure, not a traceback."""
 
@@ -106,8 +99,9 @@ class Server:
                 stderr=err,
                 env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
                 start_new_session=True,  # a Ctrl-C at the terminal reaches us, and we end it
-                preexec_fn=default_sigint,
+                preexec_fn=procs.default_sigint,
             )
+            procs.started_sessions.append(self.process.pid)  # the tests' leftover check sees it
         self.pid = self.process.pid
         with contextlib.suppress(OSError):
             os.sched_setaffinity(self.pid, split_cpus()[0])
@@ -171,8 +165,7 @@ class Server:
                 self.process.kill()
             self.process.join()
         else:
-            if self.process.poll() is None:
-                self.process.kill()
+            procs.kill_session(self.pid)  # it, and anything it started
             self.process.wait()
 
 

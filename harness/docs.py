@@ -67,11 +67,7 @@ def static_problems() -> list[str]:
         found += link_problems(page, page.read_text())
     for page in pages():
         found += excerpts.problems(page.read_text(), shown(page))
-    coverage = mutants.COVERAGE_DOC.read_text() if mutants.COVERAGE_DOC.exists() else ""
-    wanted = mutants.mistakes_page(
-        mutants.load_catalogue(), mutants.load_manifest(), mutants.recorded_messages(coverage)
-    )
-    if not mutants.MISTAKES_DOC.exists() or mutants.MISTAKES_DOC.read_text() != wanted:
+    if not mutants.MISTAKES_DOC.exists() or mutants.MISTAKES_DOC.read_text() != mutants.wanted_mistakes():
         found.append(f"{shown(mutants.MISTAKES_DOC)} is out of date (python -m harness.docs --write)")
     return found
 

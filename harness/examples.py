@@ -47,13 +47,15 @@ def main(argv: list[str]) -> int:
         print("usage: python -m harness.examples [--check]", file=sys.stderr)
         return 2
     if argv == ["--check"]:
-        for path in stale():
+        out_of_date = stale()
+        for path in out_of_date:
             print(f"examples: out of date: examples/class/{path} (run `python -m harness.examples`)", file=sys.stderr)
-        return 1 if stale() else 0
-    for path, text in expected().items():
+        return 1 if out_of_date else 0
+    files = expected()
+    for path, text in files.items():
         (CLASS / path).parent.mkdir(parents=True, exist_ok=True)
         (CLASS / path).write_text(text)
-    print(f"examples: wrote {len(expected())} files in {CLASS}")
+    print(f"examples: wrote {len(files)} files in {CLASS}")
     return 0
 
 

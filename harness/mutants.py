@@ -185,10 +185,15 @@ def mistake_diff(mutant: Mutant) -> str:
     return "".join(line + "\n" for line in body)
 
 
+def wanted_mistakes() -> str:
+    """docs/mistakes.md as the catalogue, the manifest and the recorded run make it."""
+    coverage = COVERAGE_DOC.read_text() if COVERAGE_DOC.exists() else ""
+    return mistakes_page(load_catalogue(), load_manifest(), recorded_messages(coverage))
+
+
 def write_mistakes() -> bool:
     """Rewrite docs/mistakes.md from the catalogue, the manifest and the recorded run; True if it changed."""
-    coverage = COVERAGE_DOC.read_text() if COVERAGE_DOC.exists() else ""
-    page = mistakes_page(load_catalogue(), load_manifest(), recorded_messages(coverage))
+    page = wanted_mistakes()
     if MISTAKES_DOC.exists() and MISTAKES_DOC.read_text() == page:
         return False
     MISTAKES_DOC.write_text(page)

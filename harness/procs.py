@@ -35,9 +35,10 @@ def default_sigint() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # Without NOFLSH the tty discards output not yet read when Ctrl-C arrives; on a busy
     # machine that can swallow what the program prints in answer ("exit"). Measured here.
-    attributes = termios.tcgetattr(0)
-    attributes[3] |= termios.NOFLSH
-    termios.tcsetattr(0, termios.TCSANOW, attributes)
+    if os.isatty(0):  # a program started without a terminal (a benchmark's server) has none to set
+        attributes = termios.tcgetattr(0)
+        attributes[3] |= termios.NOFLSH
+        termios.tcsetattr(0, termios.TCSANOW, attributes)
 
 
 @contextlib.contextmanager

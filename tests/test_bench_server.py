@@ -4,14 +4,13 @@ catches what it is there to catch (a line lost, doubled, reordered, garbled, sen
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from benchmarks import bench_server, fanout_check, fanout_load
 from benchmarks.fanout_check import lines, verify
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "benchmarks" / "bench_server.py"
 NAMES = [b"127.0.0.1:40001", b"127.0.0.1:40002", b"127.0.0.1:5003"]  # a 4-digit port too
 STREAMS = [lines(0, 0, 5), lines(1, 0, 5), lines(2, 0, 5)]

@@ -3,14 +3,12 @@
 import base64
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from harness import classroom, runner
-
-ROOT = Path(__file__).resolve().parent.parent
+from harness import classroom
+from tests.helpers import ROOT, reference_submission
 
 
 def parse_yaml(text: str):
@@ -141,10 +139,7 @@ def test_the_grading_step_runs_and_writes_its_result_for_the_reporter(tmp_path):
     """The workflow's grading step, run here: the grader is this checkout, on step 1 only."""
     (grading,) = [s for s in parse_yaml(classroom.workflow())["jobs"]["run-autograding-tests"]["steps"] if "id" in s]
     script = grading["run"].replace("../", f"{tmp_path}/").replace("--path", "1 --path")
-    submission = tmp_path / "submission"
-    submission.mkdir()
-    for program in (runner.REFERENCE_SERVER, runner.REFERENCE_CLIENT):
-        shutil.copy(program, submission)
+    reference_submission(tmp_path / "submission")  # the grader finds it beside the checkout
     output = tmp_path / "github_output"
     env = {**os.environ, "GITHUB_OUTPUT": str(output), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     done = subprocess.run(["bash", "-e", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

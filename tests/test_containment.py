@@ -23,9 +23,9 @@ from harness import containment, grading, runner
 from harness.containment import MIB, Limits
 from harness.manifest import Check, load_manifest
 from harness.room import Room
+from tests.helpers import ROOT, reference_submission
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
-REPO = Path(__file__).resolve().parent.parent
 MANIFEST = load_manifest()
 LISTEN = next(check for check in MANIFEST.checks_up_to(1) if check.name == "listen")
 LOW = Limits(cpu_seconds=1, memory_bytes=256 * MIB, file_bytes=1 * MIB, tasks=64, processes=8, output_bytes=1 * MIB)
@@ -107,7 +107,7 @@ def test_writes_land_in_the_check_s_own_folder_never_in_the_grader_s_or_the_subm
     the real repository is checked for the mark as well."""
     grader = tmp_path / "grader"
     (grader / "harness").mkdir(parents=True)
-    shutil.copy(REPO / "harness" / "grading.py", grader / "harness")
+    shutil.copy(ROOT / "harness" / "grading.py", grader / "harness")
     folder = submission("writes-outside", grader / "submission")
     scratch = tmp_path / "scratch"  # where the check's temporary folder goes
     scratch.mkdir()
@@ -120,9 +120,9 @@ def test_writes_land_in_the_check_s_own_folder_never_in_the_grader_s_or_the_subm
     assert fingerprint(grader) == before
     assert list(scratch.iterdir()) == []  # the check's folder, and all it wrote there, is gone
     assert not list(tmp_path.rglob(f"{MARK}.txt"))
-    tracked = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True)
+    tracked = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True)
     for name in tracked.stdout.split():
-        path = REPO / name
+        path = ROOT / name
         assert path.name != f"{MARK}.txt", name
         if path.is_file() and path.suffix == ".py":
             assert f"# {MARK}" not in path.read_text(errors="replace"), name
@@ -142,10 +142,7 @@ def with_needs(*names: str) -> tuple[Check, ...]:
 @pytest.mark.slow
 def test_the_reference_passes_the_heaviest_checks_within_the_default_limits(tmp_path):
     """slow-reader's server prints 9 MB; stress has 200 users; full-room 1100 connections."""
-    folder = tmp_path / "reference"
-    folder.mkdir()
-    for program in (runner.REFERENCE_SERVER, runner.REFERENCE_CLIENT):
-        shutil.copy(program, folder)
+    folder = reference_submission(tmp_path / "reference")
     checks = with_needs("slow-reader", "stress", "full-room")
     grade = grading.grade([grading.Target("reference", folder, checks)])
     wrong = [f"{r.check.name}: {r.message}" for r in grade.results if r.status != "passed"]

@@ -11,9 +11,8 @@ from rich.console import Console
 
 from harness import examples, grade_class, grading, mutants, runner
 from harness.manifest import load_manifest
-from tests.helpers import grade
+from tests.helpers import ROOT, grade
 
-ROOT = Path(__file__).resolve().parent.parent
 HIDDEN = ROOT / "examples" / "hidden"
 
 

@@ -7,13 +7,11 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from harness import lessons
 from harness.manifest import load_manifest
-from tests.helpers import grade
+from tests.helpers import ROOT, grade
 
-ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = load_manifest()
 LAST = MANIFEST.steps[-1].number
 CHECKS = MANIFEST.checks_up_to(LAST)

@@ -3,7 +3,6 @@
 Each run grades step 1 only (`run_autograder 1`): a few quick checks, the whole path.
 """
 
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -11,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import autograder, gradescope, mutants, runner
+from harness import autograder, gradescope, mutants
+from tests.helpers import ROOT, reference_submission
 
-ROOT = Path(__file__).resolve().parent.parent
 HIDDEN = ROOT / "examples" / "hidden"
 TEST_FIELDS = {"name", "number", "score", "max_score", "status", "output", "visibility"}
 
@@ -21,13 +20,6 @@ TEST_FIELDS = {"name", "number", "score", "max_score", "status", "output", "visi
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     return gradescope.build(tmp_path_factory.mktemp("dist"), hidden=HIDDEN)
-
-
-def reference(folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    for program in (runner.REFERENCE_SERVER, runner.REFERENCE_CLIENT):
-        shutil.copy(program, folder)
-    return folder
 
 
 def mutant(name: str, folder: Path) -> Path:
@@ -63,7 +55,7 @@ def test_the_same_files_build_the_same_zip(built, tmp_path):
 
 
 def test_a_passing_submission_gets_full_marks_and_gradescopes_fields(built, tmp_path):
-    data = graded(built, reference(tmp_path / "upload"), tmp_path / "autograder")
+    data = graded(built, reference_submission(tmp_path / "upload"), tmp_path / "autograder")
     assert data["score"] == data["extra_data"]["max_score"] == 12.0  # step 1's 10 points and the hidden 2
     assert isinstance(data["execution_time"], int) and data["output"].startswith("4 of 4 checks passed")
     names = [test["name"] for test in data["tests"]]
@@ -98,7 +90,7 @@ def test_an_upload_without_the_programs_scores_zero_and_says_so(built, tmp_path)
 
 def test_a_grader_that_fails_still_leaves_a_results_json(built, tmp_path):
     base = tmp_path / "autograder"
-    gradescope.lay_out(built, reference(tmp_path / "upload"), base)
+    gradescope.lay_out(built, reference_submission(tmp_path / "upload"), base)
     (base / autograder.SOURCE / "lessons" / "steps.toml").write_text("[[step]\n")  # the grader cannot start
     data = gradescope.run_autograder(base, ("1",), quiet=True)
     assert data["score"] == 0.0 and data["tests"] == []
@@ -107,7 +99,7 @@ def test_a_grader_that_fails_still_leaves_a_results_json(built, tmp_path):
 
 def test_a_python_that_cannot_start_still_leaves_a_results_json(built, tmp_path):
     base = tmp_path / "autograder"
-    gradescope.lay_out(built, reference(tmp_path / "upload"), base)
+    gradescope.lay_out(built, reference_submission(tmp_path / "upload"), base)
     (base / autograder.VENV / "bin" / "python").write_text("#!/bin/sh\nexit 127\n")  # setup.sh never ran
     data = gradescope.run_autograder(base, quiet=True)
     assert data == autograder.failure("The autograder could not start; please tell your instructor.")

@@ -1,10 +1,7 @@
 """Hidden checks (--hidden DIR): graded and counted, never detailed to the student."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,8 +11,8 @@ from rich.console import Console
 from harness import grade_report, results
 from harness.grading import CheckResult, Grade, Target
 from harness.manifest import ManifestError, add_hidden, load_manifest
+from tests.helpers import ROOT, grade
 
-ROOT = Path(__file__).resolve().parent.parent
 HIDDEN = ROOT / "examples" / "hidden"
 SCENARIO = (HIDDEN / "port-range.toml").read_text()
 
@@ -112,14 +109,6 @@ def test_junit_names_no_hidden_check():
     assert [case.get("name") for case in cases] == ["listen", "usage", "explicit-port", "hidden check 1"]
     assert cases[-1].find("failure").get("message") == "a hidden check failed"
     assert "port-range" not in text and "secret" not in text
-
-
-def grade(*args):
-    env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "harness.grade", *map(str, args)],
-        capture_output=True, text=True, timeout=120, env=env, cwd=ROOT, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 def test_grading_with_hidden_checks_counts_them_and_hides_their_failure(tmp_path):
