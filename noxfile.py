@@ -3,6 +3,8 @@
 The tests include the docs check (tests/test_docs.py), so `nox` runs it once; `nox -s docs`
 runs it alone."""
 
+import sys
+
 import nox
 
 nox.options.sessions = ["lint", "tests"]
@@ -22,18 +24,20 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
-@nox.session
+# The students' sessions run in the environment nox itself runs in (the quick start's .venv,
+# where the kit is installed): no virtual environment to make and no pip to run, so grading
+# starts at once.
+@nox.session(venv_backend="none")
 def grade(session: nox.Session) -> None:
     """Grade the lessons: `nox -s grade -- 3`, `-- --path DIR`, `-- --watch 3`, `-- --status`."""
-    session.install("-e", ".")
-    session.run("python", "-m", "harness.grade", *session.posargs)
+    session.run(sys.executable, "-m", "harness.grade", *session.posargs, external=True)
 
 
-@nox.session
+@nox.session(venv_backend="none")
 def lessons(session: nox.Session) -> None:
-    """Write lessons/stepN/ and reference/ from lessons/source/."""
-    session.install("-e", ".")
-    session.run("python", "-m", "harness.lessons", *session.posargs)
+    """Write lessons/stepN/ and reference/ from lessons/source/, never over a student's work;
+    `-- --reset 3` writes step 3 afresh, keeping the student's files as FILE.mine."""
+    session.run(sys.executable, "-m", "harness.lessons", *session.posargs, external=True)
 
 
 @nox.session

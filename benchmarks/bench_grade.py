@@ -1,56 +1,98 @@
-"""How long grading every lesson step takes, each with its solution filled in.
+"""How long a student waits for a verdict: from the command to the last line of the report.
 
-    .venv/bin/python benchmarks/bench_grade.py [--runs N] [--busy]
+    .venv/bin/python benchmarks/bench_grade.py [--runs N] [--busy] [--steps]
 
-Each run grades steps 1 to 8 as a class would submit them finished (step N on the checks
-of steps 1..N), with the grader's default parallelism, and must pass every check. Prints
-min / median / max seconds over the runs; the target is a median of at most 15 s on a
-2-core machine. Exit status 0 when every run passed every check.
+Runs the grader as students and instructors run it, as a new process each time, and prints
+the median wall time of each command over N runs (default 5), beside its target and the
+figure measured before the grader learned to fail a quiet room at once ("before"):
+
+- an untouched step 1 and a solved step 1 (`grade --path DIR 1`);
+- with --steps, every step untouched and solved: an untouched step is no slower than solved;
+- the whole reference on every check (`grade --path reference`);
+- `nox -s grade -- ...` against the same `python -m harness.grade ...`: what nox adds;
+- `grade --status` on files that have not changed since they were graded.
+
+Exit status 0 when every command ended as it should (a solved step and the reference pass,
+an untouched step fails); the figures are for reading, not a test.
 """
 
 import argparse
 import contextlib
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.load import busy_cores
-from harness import grading, lessons
+from harness import lessons
 from harness.manifest import load_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOX = Path(sys.executable).parent / "nox"
+
+
+def timed(command: list[str], status: int, runs: int) -> tuple[float, bool]:
+    """The median seconds of a command over the runs, and whether each ended with `status`."""
+    seconds, right = [], True
+    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+    for _ in range(runs):
+        started = time.monotonic()
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, stdin=subprocess.DEVNULL)
+        seconds.append(time.monotonic() - started)
+        right &= done.returncode == status
+    return statistics.median(seconds), right
+
+
+def grade(*args: object) -> list[str]:
+    return [sys.executable, "-m", "harness.grade", *map(str, args)]
+
+
+def row(what: str, seconds: float, target: str, before: str, right: bool) -> bool:
+    print(f"{what:<44} {seconds:7.2f} s   target {target:<14} before {before:<10}{'' if right else '  WRONG STATUS'}")
+    return right
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5, help="how many times to grade everything (default 5)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each command (default 5)")
     parser.add_argument("--busy", action="store_true", help="keep every CPU core busy while measuring")
+    parser.add_argument("--steps", action="store_true", help="also every step, untouched and solved")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs takes a number from 1 up")
-    manifest = load_manifest()
-    with tempfile.TemporaryDirectory() as tmp:
-        targets = [
-            grading.Target(
-                f"step {s.number}",
-                lessons.write_solution(Path(tmp) / f"step{s.number}", s.number),
-                tuple(manifest.checks_up_to(s.number)),
-            )
-            for s in manifest.steps
-        ]
-        checks = sum(len(t.checks) for t in targets)
-        with busy_cores() if args.busy else contextlib.nullcontext(0) as cores:
-            grades = [grading.grade(targets) for _ in range(args.runs)]
-    times = [g.seconds for g in grades]
-    failed = sum(not g.passed for g in grades)
-    print(
-        f"graded {len(targets)} steps, {checks} checks a run, {args.runs} runs"
-        + (f", {cores} cores busy" if cores else "")
-    )
-    print(f"failures: {failed}")
-    print(f"seconds:  min {min(times):.2f}  median {statistics.median(times):.2f}  max {max(times):.2f}  (target: 15)")
-    return 0 if failed == 0 else 1
+    steps = [step.number for step in load_manifest().steps]
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp, busy_cores() if args.busy else contextlib.nullcontext(0) as cores:
+        folder = Path(tmp)
+        print(f"median of {args.runs} runs, each a new process" + (f"; {cores} cores busy" if cores else ""))
+        for number in steps if args.steps else [1]:
+            untouched = lessons.write_skeleton(folder / f"untouched{number}", number)
+            solved = lessons.write_solution(folder / f"solved{number}", number)
+            seconds_untouched, right = timed(grade("--path", untouched, number), 1, args.runs)
+            ok &= row(f"untouched step {number}", seconds_untouched, "<= 1 s" if number == 1 else "<= solved",
+                      "3.2 s" if number == 1 else "", right)  # fmt: skip
+            seconds_solved, right = timed(grade("--path", solved, number), 0, args.runs)
+            ok &= row(f"solved step {number}", seconds_solved, "<= 1 s" if number == 1 else "", "", right)
+        seconds, right = timed(grade("--path", ROOT / "reference"), 0, args.runs)
+        ok &= row("the reference, every check", seconds, "<= 4 s", "17 s", right)
+        solved = folder / "solved1" if (folder / "solved1").exists() else lessons.write_solution(folder / "s1", 1)
+        direct, right = timed(grade("--path", solved, 1), 0, args.runs)
+        through_nox, right_nox = timed([str(NOX), "-s", "grade", "--", "--path", str(solved), "1"], 0, args.runs)
+        ok &= row("what `nox -s grade --` adds", through_nox - direct, "<= 0.5 s", "4 s", right and right_nox)
+        lessons_dir = folder / "lessons"
+        for number in steps:
+            lessons.write_skeleton(lessons_dir / f"step{number}", number)
+        shutil.copytree(solved, lessons_dir / "step1", dirs_exist_ok=True)
+        timed(grade("--status", "--lessons", lessons_dir), 1, 1)  # grades step 1 once, and saves it
+        seconds, right = timed(grade("--status", "--lessons", lessons_dir), 1, args.runs)
+        ok &= row("--status, nothing changed", seconds, "< 1 s", "44 s", right)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from harness.manifest import ManifestError, load_manifest
+from harness.manifest import SPECS, ManifestError, load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "github-classroom" / ".github" / "workflows" / "classroom.yml"
@@ -67,7 +67,7 @@ jobs:
         id: {runner}
         working-directory: grader
         run: |
-          python -m harness.grade {step}--path ../submission --json ../results.json || true
+          python -m harness.grade {step}{spec}--path ../submission --json ../results.json || true
           python -m harness.classroom result ../results.json >> "$GITHUB_OUTPUT"
       - name: Report the points to Classroom
         uses: {reporter}
@@ -78,12 +78,14 @@ jobs:
 """
 
 
-def workflow(kit_url: str = KIT_URL, kit_ref: str = KIT_REF, step: int | None = None) -> str:
-    """The workflow; with step, graded on the checks of steps 1 to step only (an assignment a step)."""
+def workflow(kit_url: str = KIT_URL, kit_ref: str = KIT_REF, step: int | None = None, spec: str = "all") -> str:
+    """The workflow; with step, graded on the checks of steps 1 to step only (an assignment a step);
+    with spec "documented", on the documented layer only (the original assignment)."""
     return WORKFLOW.format(
         kit_url=kit_url,
         kit_ref=kit_ref,
         step=f"{step} " if step else "",
+        spec="" if spec == "all" else f"--spec {spec} ",
         runner=RUNNER,
         reporter=REPORTER,
         variable=f"{RUNNER.upper()}_RESULTS",  # the reporter reads RUNNER_RESULTS, upper-cased
@@ -138,6 +140,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     write.add_argument("--kit-ref", default=KIT_REF, help="the branch or tag to clone")
     write.add_argument("--step", type=int, metavar="N", help="grade on the checks of steps 1 to N only")
     write.add_argument("--out", type=Path, default=EXAMPLE, metavar="FILE", help="where (default: the example)")
+    write.add_argument("--spec", choices=SPECS, default="all", help="documented: grade the documented layer only")
     commands.add_parser("check", help="exit 1 if the example workflow differs from what `write` writes")
     result = commands.add_parser("result", help="print result=... for $GITHUB_OUTPUT from a results.json")
     result.add_argument("results", type=Path, metavar="RESULTS_JSON")
@@ -148,7 +151,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.command == "write":
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(workflow(args.kit_url, args.kit_ref, args.step))
+        args.out.write_text(workflow(args.kit_url, args.kit_ref, args.step, args.spec))
         print(f"wrote {args.out}: copy it to .github/workflows/ in the assignment's template repository")
     elif args.command == "check":
         if not EXAMPLE.is_file() or EXAMPLE.read_text() != workflow():

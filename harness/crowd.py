@@ -17,9 +17,11 @@ import time
 from pathlib import Path
 
 from harness import streams
+from harness.expect import NO_LINE_END
 from harness.outcome import Failure, Outcome
+from harness.ports import free_port
 from harness.procs import is_idle
-from harness.room import HOST, POLL, QUIET_PATIENCE, Room, wait_while_pumping
+from harness.room import HOST, POLL, QUIET_PATIENCE, QUIET_VERDICT, Room, wait_while_pumping
 from harness.scenario import Crowd, Scenario
 from harness.streams import StreamError
 from harness.tcpinfo import unread, unread_at
@@ -209,7 +211,7 @@ def run(scenario: Scenario, server: Path, client: Path, timeout: float) -> Outco
     phase_seconds: list[float] = []
     failure = None
     with Room(server, client, rows=scenario.rows, cols=scenario.cols) as room:
-        terminal = room.start_server("server", [HOST, "0"])
+        terminal = room.start_server("server", [HOST, str(free_port())])
         hall = Hall(room, terminal)
         book = streams.Book(crowd)
         phases = [_start, _connect, _talk, _everyone_leaves, _last_user]
@@ -258,7 +260,26 @@ def _enough_descriptors(users: int) -> None:
 
 
 def _start(hall: Hall, book: "streams.Book", crowd: Crowd, timeout: float) -> None:
-    hall.wait_until(lambda: book.learn_port(hall.server_output()), timeout, "waiting for its start line")
+    """Wait for the start line; a server that printed another first line and then waits for
+    input will not print it: that is said at once."""
+
+    idle_since: list[float] = []  # since when it has waited for input, with a first line that is not it
+
+    def started() -> bool:
+        output = hall.server_output()
+        if book.learn_port(output):
+            return True
+        first, ended, _ = bytes(output).partition(b"\n")
+        if not ended or not is_idle(hall.server.pid):
+            idle_since.clear()
+            return False
+        idle_since[:] = idle_since or [time.monotonic()]
+        if time.monotonic() - idle_since[0] >= QUIET_VERDICT:
+            seen = first.decode(errors="replace").rstrip("\r")
+            raise StreamError("server", f"server: line 1: expected 'Chat Server started on port N.', seen {seen!r}")
+        return False
+
+    hall.wait_until(started, timeout, "waiting for its start line", poll=POLL)
 
 
 def _connect(hall: Hall, book: "streams.Book", crowd: Crowd, timeout: float) -> None:
@@ -272,8 +293,27 @@ def _connect(hall: Hall, book: "streams.Book", crowd: Crowd, timeout: float) -> 
                 raise StreamError(f"user{number}", problem) from None
             hall.add(user)
             batch.append(user)
-        hall.wait_until(lambda b=batch: all(u.lines or u.eof for u in b), timeout, f"connecting users {first} and on")
+        hall.wait_until(
+            lambda b=batch: all(u.lines or u.eof or u.partial for u in b), timeout, f"connecting users {first} and on"
+        )
+        unfinished = [user for user in batch if not user.lines and not user.eof]
+        if unfinished:  # the rest of a line cut across sends, or a line that never ends?
+            settled_by = time.monotonic() + QUIET_PATIENCE
+            hall.wait_until(
+                lambda these=unfinished, by=settled_by: (
+                    all(u.lines for u in these) or hall.quiet(book.port) or time.monotonic() > by
+                ),
+                timeout,
+                "waiting for the end of a welcome",
+                poll=POLL,
+            )
         for user in batch:
+            if not user.lines and user.partial:
+                shown = repr(user.partial[:60]) + (
+                    f" and {len(user.partial) - 60} bytes more" if len(user.partial) > 60 else ""
+                )
+                problem = f"{user.name}: expected a welcome line, but it received {shown}, with no line end"
+                raise StreamError(user.name, f"{problem}: {NO_LINE_END}")
             book.arrived(user)  # raises StreamError for a first line that is neither welcome nor refusal
             if user.address in book.refused:
                 hall.hang_up(user, "close")

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from urllib.parse import unquote
 
-from harness import doc_commands, excerpts, markdown, mutants
+from harness import doc_commands, excerpts, lessons, markdown, mutants
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,9 +30,15 @@ def pages() -> list[Path]:
     return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
-def linking_pages() -> list[Path]:
-    """The pages whose links are checked: the docs, and the READMEs students read in each step."""
-    return [*pages(), *sorted((ROOT / "lessons").glob("step*/README.md"))]
+def lesson_readmes() -> dict[Path, str]:
+    """The READMEs students read in each step, as the kit gives them: the step folders are the
+    students' own, so their text comes from the generator, not from the disk."""
+    return {ROOT / path: text for path, text in lessons.generate().files.items() if path.name == "README.md"}
+
+
+def linking_pages() -> dict[Path, str]:
+    """The pages whose links are checked, with their text: the docs, and the lesson READMEs."""
+    return {**{page: page.read_text() for page in pages()}, **lesson_readmes()}
 
 
 def shown(path: Path) -> str:
@@ -63,8 +69,8 @@ def link_problems(page: Path, text: str) -> list[str]:
 def static_problems() -> list[str]:
     """Everything but the commands."""
     found = []
-    for page in linking_pages():
-        found += link_problems(page, page.read_text())
+    for page, text in linking_pages().items():
+        found += link_problems(page, text)
     for page in pages():
         found += excerpts.problems(page.read_text(), shown(page))
     if not mutants.MISTAKES_DOC.exists() or mutants.MISTAKES_DOC.read_text() != mutants.wanted_mistakes():
@@ -73,7 +79,9 @@ def static_problems() -> list[str]:
 
 
 def documented_commands() -> list[doc_commands.Command]:
-    return [command for page in pages() for command in doc_commands.commands(page.read_text(), shown(page))]
+    """The commands of the docs and of the lesson READMEs, which run as the student runs them."""
+    texts = {**{page: page.read_text() for page in pages()}, **lesson_readmes()}
+    return [command for page, text in texts.items() for command in doc_commands.commands(text, shown(page))]
 
 
 def command_problems(on_result=None) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 PLACEHOLDER = re.compile(r"\{(\w+|\*)\}")
 SERVER_PORT = "port"
 ANYTHING = "*"  # {*} matches any text, for lines whose wording is the student's own
+NO_LINE_END = "the kit's protocol ends each message with \\n"  # said of a line that arrived without it
 # What a value looks like before it is known: a port, or a member's IP:PORT address.
 SHAPES = {SERVER_PORT: r"[1-9][0-9]{0,4}"}
 ADDRESS_SHAPE = r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}:[1-9][0-9]{0,4}"
@@ -64,7 +65,54 @@ class Mismatch:
             return f"line {self.row}: expected {self.expected!r}, but the screen has no line {self.row}"
         if self.expected is None:
             return f"line {self.row}: expected nothing more, but the screen shows {self.seen!r}"
-        return f"line {self.row}: expected {self.expected!r}, seen {self.seen!r}"
+        said = f"line {self.row}: expected {self.expected!r}, seen {self.seen!r}"
+        how = "" if PLACEHOLDER.search(self.expected) else difference(self.expected, self.seen)
+        return f"{said}: {how}" if how else said
+
+
+def first_difference(expected: str, seen: str) -> int:
+    """Where two lines part: the index of the first character that differs."""
+    pairs = zip(expected, seen, strict=False)
+    return next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(expected), len(seen)))
+
+
+def difference(expected: str, seen: str) -> str:
+    """How seen differs from expected, as a person would say it: "missing '.' at the end",
+    "'users' where 'user' was expected", "missing ' ' after '[You]'"."""
+    start = first_difference(expected, seen)
+    end = 0  # how many characters the two share at their ends, after `start`
+    while end < min(len(expected), len(seen)) - start and expected[-1 - end] == seen[-1 - end]:
+        end += 1
+    wanted, got = expected[start : len(expected) - end], seen[start : len(seen) - end]
+    words_expected, words_seen = expected.split(" "), seen.split(" ")
+    if end and (wanted + got).isalnum() and len(words_expected) == len(words_seen):  # inside a word
+        changed = [(w, s) for w, s in zip(words_expected, words_seen, strict=True) if w != s]
+        if len(changed) == 1:
+            return f"{changed[0][1]!r} where {changed[0][0]!r} was expected"
+    if not start and not end:
+        return ""  # nothing in common: the lines themselves say it
+    before = expected[:start].split(" ")[-1] or expected[:start][-10:]
+    where = "at the end" if end == 0 else (f"after {before!r}" if start else "at the start")
+    if not got:
+        return f"missing {wanted!r} {where}"
+    if not wanted:
+        return f"{got!r} too many {where}"
+    return f"{got!r} where {wanted!r} was expected {where}"
+
+
+def _guessed(template: str, line: str, values: dict[str, str]) -> dict[str, str]:
+    """For a line that does not match: the values it seems to show for placeholders not known
+    yet (an address where an address is expected), so the expected line can be shown whole
+    and compared character by character. Only for saying what differs: nothing is learned."""
+    guesses: dict[str, str] = {}
+    unknown = [name for name in placeholders(template) if name not in values]
+    for name in dict.fromkeys(unknown):
+        found = re.findall(SHAPES.get(name, ADDRESS_SHAPE), line)
+        taken = set(guesses.values())
+        fresh = [value for value in found if value not in taken]
+        if fresh:
+            guesses[name] = fresh[0]
+    return guesses
 
 
 def compare(seen: list[str], templates: list[str], values: dict[str, str]) -> Mismatch | None:
@@ -77,7 +125,7 @@ def compare(seen: list[str], templates: list[str], values: dict[str, str]) -> Mi
             return Mismatch(row, fill(template, values), None)
         learned = _learn(template, seen[row - 1], values)
         if learned is None:
-            return Mismatch(row, fill(template, values), seen[row - 1])
+            return Mismatch(row, fill(template, {**_guessed(template, seen[row - 1], values), **values}), seen[row - 1])
         values.update(learned)
     if len(seen) > len(templates):
         return Mismatch(len(templates) + 1, None, seen[len(templates)])

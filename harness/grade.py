@@ -1,12 +1,14 @@
 """Grade the lesson steps, or any folder with a srv.py and a cli.py.
 
-    python -m harness.grade              every step in lessons/
+    python -m harness.grade              where you are: each step done, to do or not started, and
+                                         the first unfinished step's first failure
     python -m harness.grade 3            step 3 (on the checks of steps 1 to 3)
     python -m harness.grade --path DIR   a submission, on every check
     python -m harness.grade --watch 3    grade step 3 again whenever one of its files changes
-    python -m harness.grade --status     which steps are done
+    python -m harness.grade --status     which steps are done (steps whose files did not change are not regraded)
     python -m harness.grade --class DIR  every submission folder in DIR: a CSV, a results.json each
     python -m harness.grade --hidden DIR ...  also the instructor's hidden checks in DIR
+    python -m harness.grade --spec documented ...  only what the documentation shows (the original assignment)
 
 `nox -s grade -- ARGS` runs the same. Exit status: 0 when every check passed (with --class:
 when every submission was graded), 1 when one did not, 2 for bad usage.
@@ -19,9 +21,10 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.text import Text
 
-from harness import grade_class, grade_report, grading, results
-from harness.manifest import ManifestError, add_hidden, load_manifest
+from harness import grade_class, grade_report, grading, progress, results
+from harness.manifest import LESSONS, SPECS, ManifestError, add_hidden, load_manifest
 
 WATCH_POLL = 0.5  # seconds between looks at the files; polling also works on network mounts and WSL
 
@@ -30,6 +33,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="grade", description=__doc__.split("\n\n")[0])
     parser.add_argument("steps", nargs="*", type=int, metavar="STEP", help="steps to grade (default: all)")
     parser.add_argument("--path", type=Path, metavar="DIR", help="grade this folder's srv.py and cli.py instead")
+    parser.add_argument(
+        "--lessons", type=Path, default=LESSONS, metavar="DIR", help="where the step folders are (default: lessons/)"
+    )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write Gradescope's results.json here")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML here")
     parser.add_argument("--watch", action="store_true", help="grade again whenever a graded file changes")
@@ -37,6 +43,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, metavar="N", help="checks run side by side (default: one a core)")
     parser.add_argument("--timeout", type=float, metavar="S", help="seconds any one wait may take")
     parser.add_argument("--hidden", type=Path, metavar="DIR", help="also the hidden checks of DIR/checks.toml")
+    parser.add_argument(
+        "--spec",
+        choices=SPECS,
+        default="all",
+        help="all: every check (default); documented: only what the documentation's terminals show",
+    )
     parser.add_argument("--class", type=Path, dest="class_dir", metavar="DIR", help="grade every submission in DIR")
     parser.add_argument("--out", type=Path, metavar="DIR", help="with --class: where the results go (default: grades)")
     args = parser.parse_args(argv)
@@ -48,6 +60,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--out goes with --class DIR")
     if args.path is not None and not args.path.is_dir():
         parser.error(f"--path: no such folder: {args.path}")
+    if not args.lessons.is_dir():
+        parser.error(f"--lessons: no such folder: {args.lessons}")
     if args.path is not None and len(args.steps) > 1:
         parser.error("with --path, give at most one STEP: the last step whose checks apply")
     if args.watch and args.path is None and len(args.steps) != 1:
@@ -82,7 +96,7 @@ def targets(args: argparse.Namespace, manifest) -> list[grading.Target]:
     numbers = args.steps or [step.number for step in manifest.steps]
     for number in numbers:
         manifest.step(number)
-    return grading.step_targets(manifest, numbers)
+    return grading.step_targets(manifest, numbers, args.lessons)
 
 
 def run(chosen: list[grading.Target], args: argparse.Namespace, console: Console) -> grading.Grade:
@@ -101,6 +115,38 @@ def run(chosen: list[grading.Target], args: argparse.Namespace, console: Console
             progress.update(task, advance=1, description=f"{result.target.label}: {result.check.name}")
 
         return grading.grade(chosen, workers=args.workers, timeout=args.timeout, on_result=advance)
+
+
+def where_you_are(manifest, args: argparse.Namespace, console: Console, first_failure: bool) -> int:
+    """Each step's state, regrading only the steps whose files changed since they were last
+    graded; with first_failure, also the first unfinished step's first failure in full."""
+    saved = progress.load()
+    kit = progress.kit_key(f"{args.spec} {args.hidden and progress.step_key(args.hidden, '')}")
+    folders = {step.number: args.lessons / f"step{step.number}" for step in manifest.steps}
+    keys = {
+        f"step {number}": progress.step_key(folder, kit)
+        for number, folder in folders.items()
+        if folder.is_dir() and not progress.untouched(folder, number)
+    }
+    changed = [number for number in folders if f"step {number}" in keys and keys[f"step {number}"] not in saved]
+    if changed:
+        progress.remember(saved, run(grading.step_targets(manifest, changed, args.lessons), args, console), keys)
+        progress.save(saved)
+    states = progress.states(manifest, args.lessons, saved, keys)
+    console.print(grade_report.progress_table(states))
+    unfinished = next((state for state in states if state.state != "done"), None)
+    if unfinished is None:
+        console.print(Text("Every step is done.", style="bold green"))
+        return 0
+    if first_failure:
+        grade = run(grading.step_targets(manifest, [unfinished.number], args.lessons), args, console)
+        failed = next((r for r in grade.results if r.status == "failed" and not r.check.hidden), None)
+        if failed is not None:
+            console.print(grade_report.failure_panel(failed))
+    number = unfinished.number
+    console.print(f"Next: step {number}, {unfinished.title}: lessons/step{number}/README.md; "
+                  f"grade it with: .venv/bin/nox -s grade -- {number}")  # fmt: skip
+    return 1
 
 
 def watch(chosen: list[grading.Target], args: argparse.Namespace, console: Console) -> int:
@@ -132,14 +178,13 @@ def main(argv: list[str]) -> int:
         manifest = load_manifest()
         if args.hidden is not None:
             manifest = add_hidden(manifest, args.hidden)
+        manifest = manifest.spec(args.spec)
         if args.class_dir is not None:
             if args.steps:
                 manifest.step(args.steps[0])  # a clear error for a step that does not exist
             return grade_class.main(manifest, args, console)
-        if args.status:
-            grade = run(grading.step_targets(manifest, [s.number for s in manifest.steps]), args, console)
-            console.print(grade_report.status_table(manifest, grade))
-            return 0 if grade.passed else 1
+        if args.status or (not args.steps and args.path is None and not args.watch):
+            return where_you_are(manifest, args, console, first_failure=not args.status)
         chosen = targets(args, manifest)
     except ManifestError as error:
         print(f"grade: error: {error}", file=sys.stderr)

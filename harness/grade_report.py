@@ -1,14 +1,20 @@
 """Shows a Grade with rich: a table of every check, then each target's first failure in
 detail (expected against seen, the terminal it was on, the end of that screen, the hint)."""
 
+import sys
+from pathlib import Path
+
 from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from harness.catalogue import recognise
+from harness.explain import shown_path
 from harness.grading import CheckResult, Grade
-from harness.manifest import Manifest
+from harness.manifest import kit_rule
+from harness.progress import StepState
 
 MARKS = {"passed": ("✓ passed", "green"), "failed": ("✗ failed", "red"), "skipped": ("– skipped", "yellow")}
 SCREEN_TAIL = 10  # lines of the failing terminal shown under a failure
@@ -25,16 +31,19 @@ def render(grade: Grade, console: Console) -> None:
 
 def results_table(grade: Grade) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title="Checks", title_justify="left")
-    for column in ("graded", "step", "check", "part", "result", "points"):
+    for column in ("graded", "step", "check", "layer", "part", "result", "points"):
         table.add_column(column, justify="right" if column == "points" else "left")
     for label, results in grade.by_target().items():
         shown = [result for result in results if not result.check.hidden]
         for index, result in enumerate(shown):
             mark, style = MARKS[result.status]
+            if result.status == "skipped":  # why, in short: the check that found the program cannot run
+                mark += ": " + result.message.split(".")[0].replace("found that the program", "found it")
             table.add_row(
                 label if index == 0 else "",
                 str(result.check.step),
                 result.check.name,
+                result.check.layer,
                 result.check.part,
                 Text(mark, style=style),
                 f"{result.score:g} / {result.check.points:g}",
@@ -46,14 +55,14 @@ def results_table(grade: Grade) -> Table:
     return table
 
 
-def hidden_row(hidden: list[CheckResult]) -> tuple[str, str, Text, str]:
+def hidden_row(hidden: list[CheckResult]) -> tuple[str, str, str, Text, str]:
     """Hidden checks in one line, as a student may see them: how many, how many passed, the
-    points; not which ones, nor why (check, part, result, points)."""
+    points; not which ones, nor why (check, layer, part, result, points)."""
     passed = sum(result.status == "passed" for result in hidden)
     score, most = sum(r.score for r in hidden), sum(r.check.points for r in hidden)
     style = "green" if passed == len(hidden) else "red"
     count = f"{len(hidden)} hidden check{'s' if len(hidden) > 1 else ''}"
-    return count, "not shown", Text(f"{passed} of {len(hidden)} passed", style=style), f"{score:g} / {most:g}"
+    return count, "", "not shown", Text(f"{passed} of {len(hidden)} passed", style=style), f"{score:g} / {most:g}"
 
 
 def failure_panel(result: CheckResult) -> Panel:
@@ -62,7 +71,9 @@ def failure_panel(result: CheckResult) -> Panel:
     grid.add_column()
     outcome = result.outcome
     failure = outcome.failure if outcome else None
-    grid.add_row("check", f"{result.check.name} (step {result.check.step}): {result.check.describe()}")
+    check = result.check
+    grid.add_row("check", f"{check.name} (step {check.step}, scenario {outcome.scenario.name if outcome else '-'}): "
+                 + check.describe())  # fmt: skip
     if failure is None:
         grid.add_row("problem", Text(result.message))
     else:
@@ -70,7 +81,7 @@ def failure_panel(result: CheckResult) -> Panel:
         member = failure.member
         kind = outcome.scenario.members().get(member, "")
         program = outcome.server if kind == "server" else outcome.client if kind == "client" else None
-        grid.add_row("terminal", f"{member}" + (f", running {program}" if program else ""))
+        grid.add_row("terminal", f"{member}" + (f", running {shown_path(program)}" if program else ""))
         grid.add_row("problem", Text(failure.problem))
         if failure.mismatch is not None:
             grid.add_row("expected", Text(_quoted(failure.mismatch.expected)))
@@ -79,9 +90,40 @@ def failure_panel(result: CheckResult) -> Panel:
         if screen:
             tail = screen[-SCREEN_TAIL:]
             grid.add_row(f"{member}'s screen", Text("\n".join(tail) + ("\n…" if len(screen) > SCREEN_TAIL else "")))
-    if result.check.hint:
-        grid.add_row("hint", Text(result.check.hint, style="cyan"))
+    for label, text in advice(result):
+        grid.add_row(label, Text(text, style=ADVICE_STYLES.get(label, "")))
     return Panel(grid, title=f"[bold red]{result.target.label}: first failure[/]", border_style="red", box=box.ROUNDED)
+
+
+ADVICE_STYLES = {"mistake": "yellow", "hint": "cyan", "replay": "dim"}
+
+
+def advice(result: CheckResult) -> list[tuple[str, str]]:
+    """What to do about a failure, as (label, text): the catalogued mistake it looks like,
+    the kit's rule if the check judges one, the hint (the mistake's own explanation when it
+    was recognised, else the check's), and the command that replays it."""
+    check, rows = result.check, []
+    mistake = recognise(check.name, result.message)
+    if mistake is not None:
+        rows.append(("mistake", f"this looks like {mistake.name}: {mistake.description} ({mistake.anchor})"))
+    if check.rule:
+        rows.append(("kit rule", kit_rule(check)))
+    hint = mistake.why if mistake is not None and mistake.why else check.hint
+    if hint:
+        rows.append(("hint", hint))
+    if result.outcome is not None:
+        rows.append(("replay", replay_command(result)))
+    return rows
+
+
+def replay_command(result: CheckResult) -> str:
+    """The command that runs this check's scenario again, with the same programs, side by side."""
+    server, client = result.target.programs(result.check)
+    scenario = result.check.scenario  # a name, or a hidden check's file
+    scenario = shown_path(Path(scenario)) if scenario.endswith(".toml") else scenario
+    script = shown_path(Path(__file__).resolve().parent / "run_scenario.py")
+    python = shown_path(Path(sys.executable))
+    return f"{python} {script} {scenario} --server {shown_path(server)} --client {shown_path(client)}"
 
 
 def _quoted(line: str | None) -> str:
@@ -105,16 +147,15 @@ def summary(grade: Grade) -> Group:
     return Group(*lines)
 
 
-def status_table(manifest: Manifest, grade: Grade) -> Table:
-    """One row a step: done, or how many of its own checks still fail."""
-    by_label = grade.by_target()
+STATE_STYLES = {"done": ("✓ done", "green"), "to do": ("✗ to do", "red"), "not started": ("· not started", "dim")}
+
+
+def progress_table(states: list[StepState]) -> Table:
+    """One row a step: done, to do (with its own checks that fail), or not started."""
     table = Table(box=box.SIMPLE_HEAD, title="Your progress", title_justify="left")
-    for column in ("step", "title", "status", "points"):
+    for column in ("step", "title", "state", "failing"):
         table.add_column(column)
-    for step in manifest.steps:
-        own = [r for r in by_label.get(f"step {step.number}", []) if r.check.step == step.number]
-        failing = [r for r in own if r.status != "passed"]
-        status = Text("✓ done", style="green") if not failing else Text(f"✗ {len(failing)} to go", style="red")
-        points = f"{sum(r.score for r in own):g} / {sum(r.check.points for r in own):g}"
-        table.add_row(str(step.number), step.title, status, points)
+    for state in states:
+        mark, style = STATE_STYLES[state.state]
+        table.add_row(str(state.number), state.title, Text(mark, style=style), ", ".join(state.failing))
     return table

@@ -1,6 +1,6 @@
 """Builds the Gradescope autograder zip, and tries it on a submission before you upload it.
 
-    python -m harness.gradescope [--out DIR] [--hidden DIR]     DIR/gradescope-autograder.zip
+    python -m harness.gradescope [--out DIR] [--hidden DIR] [--spec documented]   DIR/gradescope-autograder.zip
     python -m harness.gradescope --try SUBMISSION [--out DIR]   ... then grade SUBMISSION with it
 
 The zip holds the kit (harness/, lessons/steps.toml, reference/), the hidden checks if any
@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 from harness import autograder
-from harness.manifest import ManifestError, add_hidden, load_manifest
+from harness.manifest import SPECS, ManifestError, add_hidden, load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 ZIP_NAME = "gradescope-autograder.zip"
@@ -59,7 +59,7 @@ RUN = """\
 ROOT="${{{variable}:-{default}}}"
 RESULTS="$ROOT/{results}"
 rm -f "$RESULTS"
-cd "$ROOT/{source}" && "$ROOT/{venv}/bin/python" -m harness.autograder "$@"
+cd "$ROOT/{source}" && "$ROOT/{venv}/bin/python" -m harness.autograder {options}"$@"
 if [ ! -s "$RESULTS" ]; then  # the grader could not even start: still tell the student
     mkdir -p "$(dirname "$RESULTS")"
     cat > "$RESULTS" <<'JSON'
@@ -69,8 +69,9 @@ fi
 """
 
 
-def scripts() -> dict[str, str]:
-    """setup.sh and run_autograder, with the paths of harness/autograder.py filled in."""
+def scripts(spec: str = "all") -> dict[str, str]:
+    """setup.sh and run_autograder, with the paths of harness/autograder.py filled in; spec: the
+    checks every submission is graded on (manifest.SPECS)."""
     fallback = autograder.failure("The autograder could not start; please tell your instructor.")
     names = {
         "variable": autograder.ROOT_VARIABLE,
@@ -79,6 +80,7 @@ def scripts() -> dict[str, str]:
         "venv": autograder.VENV,
         "results": autograder.RESULTS,
         "fallback": json.dumps(fallback, indent=2),
+        "options": "" if spec == "all" else f"--spec {spec} ",
     }
     return {"setup.sh": SETUP.format(**names), "run_autograder": RUN.format(**names)}
 
@@ -91,7 +93,7 @@ def kit_files() -> list[Path]:
     return sorted(found)
 
 
-def build(out: Path, hidden: Path | None = None) -> Path:
+def build(out: Path, hidden: Path | None = None, spec: str = "all") -> Path:
     """Write out/gradescope-autograder.zip; the same files always give the same zip."""
     manifest = load_manifest()  # a broken manifest or hidden folder fails here, not on Gradescope
     if hidden is not None:
@@ -99,7 +101,7 @@ def build(out: Path, hidden: Path | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / ZIP_NAME
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in scripts().items():
+        for name, text in scripts(spec).items():
             _add(archive, name, text.encode(), EXECUTABLE)
         for relative in kit_files():
             _add(archive, relative.as_posix(), (ROOT / relative).read_bytes())
@@ -147,6 +149,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("dist"), metavar="DIR", help="where the zip goes (dist)")
     parser.add_argument("--hidden", type=Path, metavar="DIR", help="put these hidden checks in the zip")
     parser.add_argument("--try", type=Path, dest="submission", metavar="DIR", help="then grade this folder with it")
+    parser.add_argument("--spec", choices=SPECS, default="all", help="documented: grade the documented layer only")
     args = parser.parse_args(argv)
     if args.hidden is not None and not args.hidden.is_dir():
         parser.error(f"--hidden: no such folder: {args.hidden}")
@@ -158,7 +161,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
-        path = build(args.out, args.hidden)
+        path = build(args.out, args.hidden, args.spec)
     except ManifestError as error:
         print(f"gradescope: error: {error}", file=sys.stderr)
         return 2

@@ -1,9 +1,12 @@
 """Grading: run the manifest's checks on a folder of srv.py and cli.py, in parallel.
 
-A check judges one part. For a "server" check the folder's srv.py runs with the
-reference client; for a "client" check the reference server runs with the folder's
-cli.py; "both" runs the folder's two programs together. So a bug is pinned on the part
-that has it. A check whose `needs` did not pass is skipped, with the reason.
+A check judges one part. For a "server" check the folder's srv.py runs with the grader's
+client; for a "client" check the grader's server runs with the folder's cli.py; "both" runs
+the folder's two programs together. So a bug is pinned on the part that has it. The
+grader's programs are partners that behave as the reference does and speak both the
+documented protocol and the kit's (harness/partners/): a program written as the
+documentation shows meets each kit rule in the check of its own. A check is skipped only
+when a check it needs found that the program cannot run at all (CheckResult.cannot_run).
 
 Every check runs its programs contained (harness/containment.py): limits on CPU time,
 memory, files, processes and output, in a temporary folder of their own. A limit a program
@@ -11,6 +14,7 @@ broke fails the check, named as its cause.
 """
 
 import dataclasses
+import functools
 import os
 import time
 from collections.abc import Callable
@@ -18,7 +22,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import containment, runner
+from harness import containment, explain, runner
 from harness.manifest import LESSONS, Check, Manifest
 
 
@@ -31,8 +35,9 @@ class Target:
     checks: tuple[Check, ...]
 
     def programs(self, check: Check) -> tuple[Path, Path]:
-        server = self.folder / "srv.py" if check.part in ("server", "both") else runner.REFERENCE_SERVER
-        client = self.folder / "cli.py" if check.part in ("client", "both") else runner.REFERENCE_CLIENT
+        """The student's part, and the grader's partner for the rest (see runner.PARTNERS)."""
+        server = self.folder / "srv.py" if check.part in ("server", "both") else runner.PARTNER_SERVER
+        client = self.folder / "cli.py" if check.part in ("client", "both") else runner.PARTNER_CLIENT
         return server, client
 
 
@@ -48,6 +53,17 @@ class CheckResult:
     @property
     def score(self) -> float:
         return self.check.points if self.status == "passed" else 0.0
+
+    @property
+    def cannot_run(self) -> bool:
+        """Whether this check found the program unable to run at all: it ended as it started,
+        nothing could connect to it, a file is missing, or it was itself skipped for that.
+        Only then are the checks that need it skipped; any other failure is theirs to see."""
+        if self.status == "skipped":
+            return True
+        if self.status != "failed":
+            return False
+        return self.outcome is None or (self.outcome.failure is not None and self.outcome.failure.halted)
 
 
 @dataclass
@@ -74,9 +90,9 @@ class Grade:
         return grouped
 
 
-def step_targets(manifest: Manifest, numbers: list[int]) -> list[Target]:
-    """Step N's folder, graded on the checks of steps 1 to N."""
-    return [Target(f"step {n}", LESSONS / f"step{n}", tuple(manifest.checks_up_to(n))) for n in sorted(set(numbers))]
+def step_targets(manifest: Manifest, numbers: list[int], lessons: Path = LESSONS) -> list[Target]:
+    """Step N's folder (lessons/stepN), graded on the checks of steps 1 to N."""
+    return [Target(f"step {n}", lessons / f"step{n}", tuple(manifest.checks_up_to(n))) for n in sorted(set(numbers))]
 
 
 def folder_target(manifest: Manifest, folder: Path, up_to: int | None = None) -> Target:
@@ -102,10 +118,28 @@ def run_check(
         _blame(outcome, confinement.breaches[0])
     if outcome.passed:
         return CheckResult(target, check, "passed", outcome=outcome, seconds=seconds)
+    failure = _as_the_student_knows_it(outcome, target.folder)
+    problem = failure.problem
+    crashed = explain.crash(outcome.screens.get(failure.member, []))
+    if crashed:
+        program = {"server": "srv.py", "client": "cli.py"}.get(outcome.scenario.members().get(failure.member, ""), "")
+        problem = f"{program or failure.member} crashed: {crashed}. {problem}"
+        outcome.failure = dataclasses.replace(failure, problem=problem)
+    message = f"{problem} [scenario step {failure.step}: {failure.step_text}]"
+    return CheckResult(target, check, "failed", message, outcome, seconds)
+
+
+def _as_the_student_knows_it(outcome: runner.Outcome, folder: Path) -> runner.Failure:
+    """The failure and screens with the check's copies of programs named as their originals."""
+    known = functools.partial(explain.as_the_student_knows_it, folder=folder)
+    outcome.screens = {name: [known(line) for line in lines] for name, lines in outcome.screens.items()}
     failure = outcome.failure
     assert failure is not None
-    message = f"{failure.problem} [scenario step {failure.step}: {failure.step_text}]"
-    return CheckResult(target, check, "failed", message, outcome, seconds)
+    mismatch = failure.mismatch
+    if mismatch is not None and mismatch.seen is not None:
+        mismatch = dataclasses.replace(mismatch, seen=known(mismatch.seen))
+    outcome.failure = dataclasses.replace(failure, problem=known(failure.problem), mismatch=mismatch)
+    return outcome.failure
 
 
 def _blame(outcome: runner.Outcome, breach: containment.Breach) -> None:
@@ -138,16 +172,20 @@ def grade(
         if on_result:
             on_result(result)
 
+    crowds = {check.scenario for _, check in pending if check.load().crowd is not None}
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
         while pending or running:
             for target, check in list(pending):
                 needed = [done.get((target.label, need)) for need in check.needs]
                 if None in needed:
                     continue  # a check it needs has not finished yet
+                if check.scenario in crowds and any(c.scenario in crowds for _, c in running.values()):
+                    continue  # crowds (hundreds of users, a thread each in some servers) take turns
                 pending.remove((target, check))
-                unmet = [result.check.name for result in needed if result and result.status != "passed"]
-                if unmet:
-                    finish(CheckResult(target, check, "skipped", f"needs {', '.join(unmet)}, which did not pass"))
+                stopped = next((result for result in needed if result and result.cannot_run), None)
+                if stopped:
+                    why = f"{stopped.check.name} found that the program cannot run. {stopped.message}"
+                    finish(CheckResult(target, check, "skipped", why))
                 else:
                     running[pool.submit(run_check, target, check, timeout, limits)] = (target, check)
             if running:

@@ -16,10 +16,19 @@ Adjacent blocks of one step (with only later steps' blocks between them) form on
 A file none of whose blocks has been reached yet is given as the finished reference, so
 every step folder runs on its own. reference/ is the master with every step solved.
 
-    python -m harness.lessons          write lessons/stepN/ and reference/
-    python -m harness.lessons --check  exit 1 if any of them differs from what it would write
+    python -m harness.lessons            write lessons/stepN/ and reference/
+    python -m harness.lessons --check    exit 1 if the generator's output differs from the kit's record
+    python -m harness.lessons --reset 3  write step 3's files afresh, keeping the student's beside them
+
+The step folders are the students' workspace: the kit never reads them as its own. What it
+generated is recorded in lessons/pristine.json (each file's SHA-256), so the drift check
+compares the generator's output with that record, whatever a student has written, and a
+file whose text is neither the recorded one nor the new one is a student's: it is never
+overwritten unless its step is reset, and then the student's version is kept as FILE.mine.
 """
 
+import hashlib
+import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -132,7 +141,8 @@ def _todo(block: Block, replaced: bool) -> list[str]:
     lines = [f"{indent}{TODO_PREFIX} {block.step}: {text}\n" for text in block.todo or ["write this part"]]
     if replaced:  # the simpler code that follows is the starting point
         return [*lines, f"{indent}{TODO_PREFIX} {block.step}: replace the code below.\n"]
-    return [*lines, f"{indent}pass  {TODO_PREFIX} {block.step}: replace this line\n"]
+    blank = len(block.lines) - len("".join(block.lines).rstrip("\n").split("\n"))  # the gap to what follows
+    return [*lines, f"{indent}pass  {TODO_PREFIX} {block.step}: replace this line\n", *["\n"] * max(blank, 0)]
 
 
 def steps_in(blocks: list[Block]) -> set[int]:
@@ -155,6 +165,14 @@ def program(blocks: list[Block], step: int, solved: bool) -> str:
     if step < min(steps_in(blocks), default=1):
         return render(blocks, 10**6, solved=True)
     return render(blocks, step, solved)
+
+
+def write_skeleton(folder: Path, step: int) -> Path:
+    """A step's programs as the kit gives them, untouched, for a test to grade."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, blocks in sources().items():
+        (folder / name).write_text(program(blocks, step, solved=False))
+    return folder
 
 
 def write_solution(folder: Path, step: int) -> Path:
@@ -190,10 +208,9 @@ def readme(manifest: Manifest, number: int, parsed: dict[str, list[Block]]) -> s
         if block.kind == "step" and block.step == number and block.todo
     ]
     checks = [
-        f"- **{check.name}** ({check.points:g} points): {check.describe()}"
-        for earlier in manifest.steps[:number]
-        for check in earlier.checks
-        if earlier.number == number
+        f"- **{check.name}** ({check.points:g} points; {check.layer}): {check.describe()}"
+        + (f" The kit's rule: {check.rule}." if check.rule else "")
+        for check in step.checks
     ]
     hints = [f"- {check.hint}" for check in step.checks if check.hint]
     return "\n".join(
@@ -210,23 +227,25 @@ def readme(manifest: Manifest, number: int, parsed: dict[str, list[Block]]) -> s
             "",
             "## Check your work",
             "",
-            "Run it by hand from this folder, in two or three terminals:",
+            "Run it by hand from this folder, in two or three terminals (Ctrl-C ends each):",
             "",
-            "```sh",
+            "```text",
             "python3 srv.py 127.0.0.1 6900",
             "python3 cli.py 127.0.0.1 6900",
             "```",
             "",
-            "Then let the grader watch every terminal for you, from the top of the kit:",
+            "Then let the grader watch every terminal for you, from the top of the kit (where the",
+            "quick start made `.venv`; with `source .venv/bin/activate` first, `nox` alone will do):",
             "",
             "```sh",
-            f"nox -s grade -- {number}            # once",
-            f"nox -s grade -- --watch {number}    # again each time you save",
+            f".venv/bin/nox -s grade -- {number}            # once (exit 1 until the step is done)",
+            f".venv/bin/nox -s grade -- --watch {number}    # again each time you save, until Ctrl-C",
             "```",
             "",
             f"Step {number} is graded on its own checks"
             + (f" and on those of steps 1 to {number - 1}, which must keep passing" if number > 1 else "")
-            + ". Its own are:",
+            + ". Its own are (documented: what the documentation's terminals show; kit: a rule of"
+            + " this kit beyond them):",
             "",
             *checks,
             "",
@@ -238,14 +257,48 @@ def readme(manifest: Manifest, number: int, parsed: dict[str, list[Block]]) -> s
     )
 
 
-def differences(lesson: Lesson) -> list[str]:
-    """Generated files that are missing or differ on disk, and stray files in step folders."""
-    problems = [str(path) for path, text in lesson.files.items() if _read(ROOT / path) != text]
-    expected = {ROOT / path for path in lesson.files}
-    for folder in (path for path in LESSONS.glob("step*") if path.is_dir() and path.name[4:].isdigit()):
-        strays = [p for p in folder.iterdir() if p not in expected and p.name != "__pycache__"]
-        problems += [str(p.relative_to(ROOT)) + " (not generated)" for p in strays]
+PRISTINE = LESSONS / "pristine.json"
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def recorded(root: Path = ROOT) -> dict[str, str]:
+    """What the kit last generated in the step folders: {path: SHA-256 of its text}."""
+    try:
+        return json.loads((root / PRISTINE.relative_to(ROOT)).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def record(lesson: Lesson) -> str:
+    """The text of lessons/pristine.json for a generated lesson."""
+    hashes = {path.as_posix(): digest(text) for path, text in lesson.files.items() if _in_steps(path)}
+    return json.dumps(dict(sorted(hashes.items())), indent=1) + "\n"
+
+
+def _in_steps(path: Path) -> bool:
+    return path.parts[0] == "lessons"
+
+
+def differences(lesson: Lesson, root: Path = ROOT) -> list[str]:
+    """What the generator makes that the kit does not hold: step files whose text differs
+    from the record (the step folders themselves are the students' and are not read), and
+    reference files that differ on disk."""
+    hashes = recorded(root)
+    problems = [
+        str(path)
+        for path, text in lesson.files.items()
+        if (hashes.get(path.as_posix()) if _in_steps(path) else _digest_of(root / path)) != digest(text)
+    ]
+    problems += [f"{path} (recorded, no longer generated)" for path in hashes if Path(path) not in lesson.files]
     return sorted(problems)
+
+
+def _digest_of(path: Path) -> str | None:
+    text = _read(path)
+    return None if text is None else digest(text)
 
 
 def _read(path: Path) -> str | None:
@@ -255,32 +308,88 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def write(lesson: Lesson) -> list[Path]:
+def edited(lesson: Lesson, root: Path = ROOT) -> list[Path]:
+    """Step files a student has changed: their text is neither what the kit recorded nor
+    what it would write now."""
+    hashes = recorded(root)
+    return [
+        path
+        for path, text in lesson.files.items()
+        if _in_steps(path)
+        and (on_disk := _digest_of(root / path)) is not None
+        and on_disk not in (hashes.get(path.as_posix()), digest(text))
+    ]
+
+
+class StudentsWork(Exception):
+    """Files a student changed, which writing the lessons would overwrite."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        super().__init__(", ".join(map(str, paths)))
+        self.paths = paths
+
+
+def write(lesson: Lesson, root: Path = ROOT, reset: set[int] = frozenset()) -> list[Path]:
+    """Write what differs, never over a student's work: raises StudentsWork naming the files,
+    unless their steps are in `reset`, whose changed files are kept beside as FILE.mine."""
+    theirs = edited(lesson, root)
+    kept = [path for path in theirs if _step_of(path) in reset]
+    refused = [path for path in theirs if path not in kept]
+    if refused:
+        raise StudentsWork(refused)
+    for path in kept:
+        target = root / path
+        beside = target.with_name(target.name + ".mine")
+        while beside.exists():
+            beside = beside.with_name(beside.name + "~")
+        target.rename(beside)
     written = []
     for path, text in lesson.files.items():
-        target = ROOT / path
+        target = root / path
         if _read(target) != text:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
             written.append(path)
+    (root / PRISTINE.relative_to(ROOT)).write_text(record(lesson))
     return written
 
 
+def _step_of(path: Path) -> int | None:
+    folder = path.parts[1] if len(path.parts) > 2 else ""
+    return int(folder[4:]) if folder.startswith("step") and folder[4:].isdigit() else None
+
+
 def main(argv: list[str]) -> int:
-    if argv not in ([], ["--check"]):
-        print("usage: python -m harness.lessons [--check]", file=sys.stderr)
-        return 2
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m harness.lessons", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the generator's output differs from the record")
+    parser.add_argument("--reset", type=int, nargs="+", default=[], metavar="STEP", help="write these steps afresh")
+    args = parser.parse_args(argv)
     try:
         lesson = generate()
     except LessonSourceError as error:
         print(f"lessons: {error}", file=sys.stderr)
         return 1
-    if argv == ["--check"]:
+    steps = {_step_of(path) for path in lesson.files} - {None}
+    unknown = sorted(set(args.reset) - steps)
+    if unknown:
+        parser.error(f"--reset: there is no step {unknown[0]}; the steps are {min(steps)} to {max(steps)}")
+    if args.check:
         stale = differences(lesson)
         for path in stale:
             print(f"lessons: out of date: {path} (run `nox -s lessons`)", file=sys.stderr)
         return 1 if stale else 0
-    written = write(lesson)
+    try:
+        written = write(lesson, reset=set(args.reset))
+    except StudentsWork as work:
+        print("lessons: these files hold your own work, so they were left as they are:", file=sys.stderr)
+        for path in work.paths:
+            print(f"  {path}", file=sys.stderr)
+        steps_named = " ".join(str(s) for s in sorted({_step_of(p) for p in work.paths} - {None}))
+        reset = f".venv/bin/nox -s lessons -- --reset {steps_named}"
+        print(f"To start a step afresh, keeping your version as FILE.mine: {reset}", file=sys.stderr)
+        return 1
     print(f"lessons: wrote {len(written)} of {len(lesson.files)} files" + "".join(f"\n  {p}" for p in written))
     return 0
 

@@ -13,6 +13,9 @@ from harness import scenario
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
 MANIFEST = LESSONS / "steps.toml"
 PARTS = ("server", "client", "both")
+# "documented": what the documentation's terminals show; "kit": a rule of the kit, beyond it.
+LAYERS = ("documented", "kit")
+SPECS = ("all", *LAYERS[:1])  # what `grade --spec` may grade: every check, or the documented layer only
 HIDDEN_CHECKS = "checks.toml"  # in a --hidden folder: its checks, in this manifest's format
 HIDDEN_VISIBILITIES = ("hidden", "after_due_date", "after_published")  # Gradescope's, for results.json
 
@@ -30,6 +33,8 @@ class Check:
     points: float
     hint: str
     needs: tuple[str, ...]
+    layer: str = "kit"  # one of LAYERS
+    rule: str = ""  # a kit check's rule, in a phrase: what the kit asks beyond the documentation
     visibility: str = "visible"  # a hidden check's: one of HIDDEN_VISIBILITIES (Gradescope's words)
 
     @property
@@ -64,10 +69,22 @@ class Manifest:
     def checks_up_to(self, number: int) -> list[Check]:
         return [check for step in self.steps if step.number <= number for check in step.checks]
 
+    def spec(self, spec: str) -> "Manifest":
+        """The checks a spec grades: "all", or one layer's ("documented": the original assignment)."""
+        if spec == "all":
+            return self
+        steps = [Step(s.number, s.title, s.edit, tuple(c for c in s.checks if c.layer == spec)) for s in self.steps]
+        return Manifest(tuple(step for step in steps if step.checks))
+
+
+def kit_rule(check: Check) -> str:
+    """What a failed kit check says of its rule: the documented programs do not follow it."""
+    return f"{check.rule}. This is a rule of the kit, beyond what the documented programs do."
+
 
 def load_manifest(path: Path = MANIFEST) -> Manifest:
     table = _read_toml(path)
-    steps, seen = [], set()
+    steps, seen = [], {}
     for number, raw in enumerate(table.get("step", []), start=1):
         where = f"{path.name}: step {number}"
         checks = [_check(raw_check, number, where, seen, raw.get("part", "")) for raw_check in raw.get("check", [])]
@@ -91,7 +108,7 @@ def add_hidden(manifest: Manifest, folder: Path) -> Manifest:
     raw_checks = table.get("check", [])
     if not raw_checks:
         raise ManifestError(f"{path}: no [[check]] tables")
-    seen = {check.name for step in manifest.steps for check in step.checks}
+    seen = {check.name: check.layer for step in manifest.steps for check in step.checks}
     added: dict[int, list[Check]] = {}
     for index, raw_check in enumerate(raw_checks, start=1):
         where = f"{path}: check {index}"
@@ -119,8 +136,8 @@ def _read_toml(path: Path) -> dict:
         raise ManifestError(f"{path}: {error}") from None
 
 
-def _check(raw: dict, step: int, where: str, seen: set[str], part: str, hidden_in: Path | None = None) -> Check:
-    """One [[check]] table, checked against the names seen so far (which it joins).
+def _check(raw: dict, step: int, where: str, seen: dict[str, str], part: str, hidden_in: Path | None = None) -> Check:
+    """One [[check]] table, checked against the checks seen so far (name: layer), which it joins.
 
     hidden_in: the folder of a hidden check, whose scenario is a file there; None for the
     manifest's own checks, whose scenario is a name in harness/scenarios/.
@@ -128,13 +145,21 @@ def _check(raw: dict, step: int, where: str, seen: set[str], part: str, hidden_i
     name = raw.get("name", "")
     part = raw.get("part", part)
     needs = tuple(raw.get("needs", ()))
+    layer, rule = raw.get("layer"), raw.get("rule", "")
     if not name or name in seen:
         raise ManifestError(f"{where}: every check needs a name of its own (got {name!r})")
     if part not in PARTS:
         raise ManifestError(f"{where}: check {name!r}: part must be one of {', '.join(PARTS)}")
+    if layer not in LAYERS:
+        raise ManifestError(f"{where}: check {name!r}: layer must be one of {', '.join(LAYERS)}; got {layer!r}")
+    if (layer == "kit") != bool(rule):  # the documented layer's rule is the documentation
+        raise ManifestError(f"{where}: check {name!r}: a kit check states its rule (rule = ...), a documented one not")
     missing = [need for need in needs if need not in seen]
     if missing:
         raise ManifestError(f"{where}: check {name!r} needs {missing}, which no earlier check is")
+    kit_needs = [need for need in needs if seen[need] == "kit"]
+    if layer == "documented" and kit_needs:
+        raise ManifestError(f"{where}: documented check {name!r} needs kit check(s) {kit_needs}: it must stand alone")
     visibility = "visible"
     if hidden_in is None:
         if raw.get("scenario") not in scenario.available():
@@ -145,7 +170,7 @@ def _check(raw: dict, step: int, where: str, seen: set[str], part: str, hidden_i
         if visibility not in HIDDEN_VISIBILITIES:
             raise ManifestError(f"{where}: check {name!r}: visibility must be one of {', '.join(HIDDEN_VISIBILITIES)}")
         scenario_ref = _hidden_scenario(raw.get("scenario"), hidden_in, f"{where}: check {name!r}")
-    seen.add(name)
+    seen[name] = layer
     return Check(
         name=name,
         step=step,
@@ -154,6 +179,8 @@ def _check(raw: dict, step: int, where: str, seen: set[str], part: str, hidden_i
         points=float(raw.get("points", 1)),
         hint=raw.get("hint", ""),
         needs=needs,
+        layer=layer,
+        rule=rule,
         visibility=visibility,
     )
 

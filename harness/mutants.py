@@ -8,42 +8,34 @@ real student mistake each, the check that must catch it first, and the coverage 
 
 import ast
 import difflib
-import re
 import shutil
 import sys
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
-from harness import containment, grading, runner
+from harness import grading, runner
+from harness.catalogue import (
+    CATALOGUE,
+    COVERAGE_DOC,
+    MISTAKES_DOC,
+    ROOT,
+    VARIANTS,
+    Mutant,
+    load_catalogue,
+    normalised,
+    recorded_messages,
+)
 from harness.manifest import Manifest, load_manifest
 
-ROOT = Path(__file__).resolve().parent.parent
-CATALOGUE = ROOT / "tests" / "mutants" / "catalogue.toml"
-COVERAGE_DOC = ROOT / "docs" / "grader-coverage.md"
-MISTAKES_DOC = ROOT / "docs" / "mistakes.md"
-
-
-@dataclass(frozen=True)
-class Mutant:
-    name: str
-    program: str  # "srv.py" or "cli.py"
-    description: str
-    check: str  # the check that must be the first to fail
-    find: str
-    replace: str
-    why: str = ""  # for students: why it is wrong (docs/mistakes.md); the check's hint when empty
-
-
-def load_catalogue(path: Path = CATALOGUE) -> list[Mutant]:
-    return [Mutant(**entry) for entry in tomllib.loads(path.read_text())["mutant"]]
+__all__ = ["CATALOGUE", "COVERAGE_DOC", "MISTAKES_DOC", "VARIANTS", "Mutant", "load_catalogue", "normalised"]
 
 
 def build(mutant: Mutant, folder: Path) -> Path:
-    """A folder with the reference programs, one of them carrying the mutant's mistake."""
+    """A folder with the base's programs (the reference's where it has none), one of them
+    carrying the mutant's mistake."""
     folder.mkdir(parents=True, exist_ok=True)
     for program in (runner.REFERENCE_SERVER, runner.REFERENCE_CLIENT):
-        shutil.copy(program, folder / program.name)
+        based = VARIANTS / mutant.base / program.name
+        shutil.copy(based if mutant.base and based.exists() else program, folder / program.name)
     target = folder / mutant.program
     source = target.read_text()
     if source.count(mutant.find) != 1:
@@ -52,42 +44,51 @@ def build(mutant: Mutant, folder: Path) -> Path:
     return folder
 
 
-def grade_all(mutants: list[Mutant], workdir: Path, manifest: Manifest | None = None, timeout: float = 1.0):
-    """Grade every mutant up to the step of the check named for it, all in one parallel run."""
+def grade_all(
+    mutants: list[Mutant], workdir: Path, manifest: Manifest | None = None, timeout: float = 1.0, whole: bool = False
+):
+    """Grade every mutant, on its spec, up to the step of the check named for it (whole: on
+    every check, to see its blast radius), all in one parallel run."""
     manifest = manifest or load_manifest()
     step_of = {check.name: step.number for step in manifest.steps for check in step.checks}
+    last = manifest.steps[-1].number
     targets = [
-        grading.Target(m.name, build(m, workdir / m.name), tuple(manifest.checks_up_to(step_of[m.check])))
+        grading.Target(
+            m.name,
+            build(m, workdir / m.name),
+            tuple(manifest.spec(m.spec).checks_up_to(last if whole else step_of[m.check])),
+        )
         for m in mutants
     ]
     return grading.grade(targets, timeout=timeout)
+
+
+def blast_radius(grade: grading.Grade, mutant: Mutant) -> list[str]:
+    """The checks a mutant graded on every check did not pass: the checks its one mistake costs."""
+    return [r.check.name for r in grade.by_target().get(mutant.name, []) if r.status != "passed"]
 
 
 def first_failure(grade: grading.Grade, mutant: Mutant) -> grading.CheckResult | None:
     return next((r for r in grade.by_target().get(mutant.name, []) if r.status == "failed"), None)
 
 
-def normalised(message: str, workdir: Path) -> str:
-    """A message without this run's folder, ports and addresses, so the table stays the same;
-    different ports in one message keep different names (P, Q, ...)."""
-    message = message.replace(str(workdir) + "/", "")
-    message = re.sub(rf"[^\s\"']*/{containment.WORKDIR_PREFIX}[^/]+/", "", message)  # the copy a check ran
-    message = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", message)
-    names: dict[str, str] = {}
-    message = re.sub(r"port \d+", lambda m: "port " + names.setdefault(m.group(0), "PQRS"[min(len(names), 3)]), message)
-    return re.sub(r"\d+ (bytes|still wait)", r"N \1", message)
-
-
-def coverage_table(mutants: list[Mutant], grade: grading.Grade, workdir: Path) -> str:
+def coverage_table(
+    mutants: list[Mutant], grade: grading.Grade, workdir: Path, radius: dict[str, list[str]] | None = None
+) -> str:
+    """The coverage doc: each mutant, the check that catches it, what the student is told, and
+    (radius: its blast radius, when every mutant was graded on every check) the checks it costs."""
     rows, killed = [], 0
+    layer = {check.name: check.layer for step in load_manifest().steps for check in step.checks}
     for mutant in mutants:
         first = first_failure(grade, mutant)
         caught = first is not None and first.check.name == mutant.check
         killed += caught
         seen = normalised(first.message, workdir).replace("|", "\\|") if first else "(no check failed)"
         verdict = "✓" if caught else "✗ " + (first.check.name if first else "missed")
-        rows.append(f"| `{mutant.name}` | {mutant.description} | `{mutant.check}` {verdict} | {seen} |")
+        where = f"`{mutant.check}` ({layer.get(mutant.check, '?')}) {verdict}"
+        rows.append(f"| `{mutant.name}` | {mutant.description} | {where} | {seen} |")
     rate = 100 * killed / len(mutants)
+    blast = [] if radius is None else blast_table(mutants, radius)
     return "\n".join(
         [
             "# Grader coverage",
@@ -100,27 +101,44 @@ def coverage_table(mutants: list[Mutant], grade: grading.Grade, workdir: Path) -
             "",
             f"**Kill rate: {killed} of {len(mutants)} mutants ({rate:.0f} %) caught first by the named check.**",
             "",
-            "| mutant | the mistake | caught by | what the student is told |",
+            "| mutant | the mistake | caught by (layer) | what the student is told |",
             "| --- | --- | --- | --- |",
             *rows,
             "",
+            *blast,
         ]
     )
 
 
+def blast_table(mutants: list[Mutant], radius: dict[str, list[str]]) -> list[str]:
+    """How many checks each mistake costs, graded on every check of its spec: a check is skipped
+    only when the program cannot run, so a mistake costs the checks that see it."""
+    sizes = [len(radius.get(m.name, [])) for m in mutants]
+    mean = sum(sizes) / max(len(sizes), 1)
+    rows = [
+        f"| `{m.name}` | {m.spec} | {len(radius.get(m.name, []))} | {', '.join(radius.get(m.name, [])) or '-'} |"
+        for m in mutants
+    ]
+    return [
+        "## Blast radius",
+        "",
+        "Each mutant graded on every check of its spec: the checks that did not pass (failed or",
+        "skipped). A documented-style mutant's base already fails the kit's checks, so it is",
+        "graded on the documented layer only. Written by `nox -s coverage`.",
+        "",
+        f"**Mean blast radius: {mean:.1f} checks.**",
+        "",
+        "| mutant | spec | checks | which |",
+        "| --- | --- | --- | --- |",
+        *rows,
+        "",
+    ]
+
+
 def verdicts(table: str) -> list[str]:
     """The parts of the table that must not change from run to run: rate, mutant, mistake, check."""
+    table = table.split("## Blast radius")[0]  # a separate, slower run writes that part
     return [line if "Kill rate" in line else "|".join(line.split("|")[:4]) for line in table.splitlines()]
-
-
-def recorded_messages(coverage: str) -> dict[str, str]:
-    """What the student was told for each mutant, as the coverage doc's grading run recorded it."""
-    messages = {}
-    for line in coverage.splitlines():
-        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line)]
-        if len(cells) == 6 and cells[1].startswith("`") and cells[1] != "`mutant`":
-            messages[cells[1].strip("`")] = cells[4].replace("\\|", "|")
-    return messages
 
 
 def mistakes_page(mutants: list[Mutant], manifest: Manifest, messages: dict[str, str]) -> str:
@@ -158,7 +176,7 @@ def mistakes_page(mutants: list[Mutant], manifest: Manifest, messages: dict[str,
 
 def located(mutant: Mutant) -> str:
     """Where in the reference the mistake is made: `srv.py`, in `ChatServer.accept`."""
-    source = (runner.REFERENCE_SERVER.parent / mutant.program).read_text()
+    source = mutant.source().read_text()
     if mutant.find not in source:
         return f"`{mutant.program}`"
     line = source[: source.index(mutant.find)].count("\n") + 1
@@ -208,7 +226,13 @@ def main(argv: list[str]) -> int:
         return 2
     mutants = load_catalogue()
     with tempfile.TemporaryDirectory() as tmp:
-        table = coverage_table(mutants, grade_all(mutants, Path(tmp)), Path(tmp))
+        # --write grades every mutant on every check: its first failure comes first all the
+        # same (checks are in the manifest's order), and the rest is its blast radius.
+        whole = argv == ["--write"]
+        print(f"mutants: grading {len(mutants)} mutants" + (" on every check" if whole else ""), file=sys.stderr)
+        grade = grade_all(mutants, Path(tmp), whole=whole)
+        radius = {m.name: blast_radius(grade, m) for m in mutants} if whole else None
+        table = coverage_table(mutants, grade, Path(tmp), radius)
     if argv == ["--check"]:
         current = COVERAGE_DOC.read_text() if COVERAGE_DOC.exists() else ""
         if verdicts(current) != verdicts(table):

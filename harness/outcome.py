@@ -15,6 +15,7 @@ class Failure:
     member: str
     problem: str
     mismatch: Mismatch | None = None
+    halted: bool = False  # the room never formed: a program it starts with ended, or could not connect
 
 
 @dataclass

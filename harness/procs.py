@@ -125,14 +125,18 @@ def is_waiting(pid: int) -> bool:
 PEER_SYSCALLS = {44, 45, 46, 47}
 
 
+# ... and those in which it waits for time only: it will act when it wakes, so it is not idle.
+SLEEP_SYSCALLS = {35, 230}  # nanosleep, clock_nanosleep
+
+
 def is_idle(pid: int) -> bool:
-    """Whether every thread of the program waits, for input, time or a peer: nothing more
-    happens until something arrives. (is_waiting looks at the main thread only.)"""
+    """Whether every thread of the program waits, for input or a peer: nothing more happens
+    until something arrives. (is_waiting looks at the main thread only.)"""
     try:
         threads = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return True  # gone
-    return all(_sleeps_in(thread, WAITING_SYSCALLS | PEER_SYSCALLS) for thread in threads)
+    return all(_sleeps_in(thread, (WAITING_SYSCALLS | PEER_SYSCALLS) - SLEEP_SYSCALLS) for thread in threads)
 
 
 def _sleeps_in(task: Path, calls: set[int]) -> bool:
@@ -146,12 +150,6 @@ def _sleeps_in(task: Path, calls: set[int]) -> bool:
     except (OSError, IndexError):
         return True
     return call.isdigit() and int(call) in calls
-
-
-def hold(leader: int, stopped: bool) -> None:
-    """Stop (SIGSTOP) or continue (SIGCONT) a program started in its own session, whole."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(leader, signal.SIGSTOP if stopped else signal.SIGCONT)
 
 
 def kill_session(leader: int, timeout: float = 5.0) -> None:

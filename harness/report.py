@@ -39,15 +39,15 @@ def screens(outcome: Outcome, width: int) -> RenderableType:
     texts = {name: _screen_text(outcome, name) for name in outcome.screens}
     rows = [text.plain.split("\n") for text in texts.values()]
     widths = _panel_widths(texts)
-    height = max(map(len, rows)) + 2
-    panels = [_screen_panel(outcome, name, text, height) for name, text in texts.items()]
-    if sum(widths) <= width:
+    if sum(widths) <= width:  # side by side, as tall as the tallest: no line wraps there
+        height = max(map(len, rows)) + 2
         grid = Table.grid(padding=(0, 0))
         for panel_width in widths:
             grid.add_column(width=panel_width)
-        grid.add_row(*panels)
+        grid.add_row(*(_screen_panel(outcome, name, text, height) for name, text in texts.items()))
         return grid
-    return Group(*panels)
+    # One under the other, each as tall as its lines need once wrapped to the width.
+    return Group(*(_screen_panel(outcome, name, text, None) for name, text in texts.items()))
 
 
 def side_by_side_width(outcome: Outcome) -> int:
@@ -62,7 +62,7 @@ def _panel_widths(texts: dict[str, Text]) -> list[int]:
     ]
 
 
-def _screen_panel(outcome: Outcome, name: str, text: Text, height: int) -> Panel:
+def _screen_panel(outcome: Outcome, name: str, text: Text, height: int | None) -> Panel:
     failed = outcome.failure is not None and outcome.failure.member == name
     judged = name in outcome.expected
     return Panel(

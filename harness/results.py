@@ -11,6 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from harness.grade_report import SCREEN_TAIL, advice
 from harness.grading import CheckResult, Grade
 
 # Characters XML 1.0 cannot hold at all, not even escaped; terminal output has some (ESC).
@@ -31,14 +32,23 @@ def _summary(grade: Grade) -> str:
     )
 
 
-def _explanation(result: CheckResult) -> str:
-    """What a student reads about one check: why it failed and the hint, why it was skipped, or that it passed."""
+def _explanation(result: CheckResult, ansi: bool = False) -> str:
+    """What a student reads about one check, as the console's failure panel says it: why it
+    failed, the end of that terminal's screen, the mistake it looks like, the kit's rule,
+    the hint and the replay command; why it was skipped; or that it passed. ansi: labels in
+    bold (Gradescope's "ansi" output format)."""
     if result.status == "passed":
         return "Passed."
     if result.status == "skipped":
         return f"Skipped: {result.message}"
-    hint = f"Hint: {result.check.hint}" if result.check.hint else ""
-    return "\n\n".join(part for part in (result.message, hint) if part)
+    bold, plain = ("\x1b[1m", "\x1b[0m") if ansi else ("", "")
+    parts = [result.message]
+    failure = result.outcome.failure if result.outcome else None
+    screen = result.outcome.screens.get(failure.member, []) if result.outcome and failure else []
+    if screen:
+        parts.append(f"{bold}{failure.member}'s screen:{plain}\n" + "\n".join(screen[-SCREEN_TAIL:]))
+    parts += [f"{bold}{label.capitalize()}:{plain} {text}" for label, text in advice(result)]
+    return "\n\n".join(part for part in parts if part)
 
 
 def gradescope_json(grade: Grade) -> dict:
@@ -65,8 +75,10 @@ def gradescope_json(grade: Grade) -> dict:
                 "score": float(result.score),
                 "max_score": float(check.points),
                 "status": "passed" if result.status == "passed" else "failed",
-                "output": _explanation(result),
+                "output": _explanation(result, ansi=True),
+                "output_format": "ansi",
                 "visibility": check.visibility,
+                "tags": [check.layer],
             }
         )
     return {

@@ -47,11 +47,13 @@ class Wire:
         self.received += data
 
     def lines(self) -> list[str]:
-        """What it received, as lines; an unfinished last line is included."""
-        text = self.received.decode("utf-8", "replace")
-        if not text:
-            return []
-        return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
+        """What it received, as lines: each ended by a newline (see `unfinished` for the rest)."""
+        return self.received.decode("utf-8", "replace").split("\n")[:-1]
+
+    @property
+    def unfinished(self) -> str:
+        """What it received after the last newline: a line whose end has not arrived (yet)."""
+        return self.received.decode("utf-8", "replace").rpartition("\n")[2]
 
     def queue(self, data: bytes) -> None:
         """Bytes to send; the room writes them as the program takes them (see write_some)."""

@@ -5,22 +5,25 @@ it waits (a pty nobody reads blocks its writer after ~18 KB) and gives up at a d
 """
 
 import select
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from harness import containment
-from harness.procs import hold, is_idle, is_waiting, python_command
+from harness.ports import HOST
+from harness.procs import is_idle, is_waiting, python_command
 from harness.robot import FakeServer, Robot, Wire
 from harness.tcpinfo import connections, hex_address, unread
-from harness.terminal import CTRL_C, Terminal
+from harness.terminal import Terminal
 from harness.timeline import Timeline
 
-HOST = "127.0.0.1"  # nothing in a scenario talks beyond loopback
 POLL = 0.002  # how soon to look again at a condition that no output announces
 MAX_POLL = 0.05  # ... backing off to this while it takes longer
 QUIET_PATIENCE = 0.5  # seconds a room that shows what it should may take to fall quiet (is_quiet)
+# Seconds a room that shows something else must stay quiet to be failed before its timeout:
+# longer than a terminal's output takes to pass through the kernel on a busy machine, and
+# than the partners' patience with a line without its end (harness/partners/lines.py).
+QUIET_VERDICT = 0.3
 
 
 def wait_while_pumping(
@@ -64,7 +67,7 @@ class Room:
         self.rows, self.cols = rows, cols
         self.timeline = Timeline()
         self.members: dict[str, Terminal | Wire] = {}
-        self.port = 0
+        self.port = 0  # where clients connect: the server's, once chosen or learned
         # In a graded check (containment.confined), programs run contained, from a folder of their own.
         self.confinement = containment.current()
         self.workdir = containment.Workdir() if self.confinement else None
@@ -78,7 +81,7 @@ class Room:
     # --- who is in the room -------------------------------------------------------------
 
     def start_server(self, name: str, args: list[str] | None = None) -> Terminal:
-        """The server, on the port it has already shown, or on a free one (PORT 0)."""
+        """The server, as `srv.py 127.0.0.1 PORT` on the room's port (see harness/ports.py)."""
         return self._spawn(name, self.server_program, [HOST, str(self.port)] if args is None else args)
 
     def start_client(self, name: str, args: list[str] | None = None) -> Terminal:
@@ -110,13 +113,6 @@ class Room:
             raise
         self.members[name] = terminal
         return terminal
-
-    @staticmethod
-    def free_port() -> int:
-        """A port nothing listens on now (the kernel's pick, released at once)."""
-        with socket.socket() as probe:
-            probe.bind((HOST, 0))
-            return probe.getsockname()[1]
 
     def terminal(self, name: str) -> Terminal:
         member = self.members[name]
@@ -162,23 +158,11 @@ class Room:
         return self.port == 0 or unread(self.port, deaf) == 0
 
     def press_ctrl_c(self, terminal: Terminal, patience: float = 1.0) -> None:
-        """Ctrl-C once the program waits for input, as a person would press it; a program
-        that never waits (a busy loop) gets it after `patience` seconds all the same.
-
-        The terminal sends SIGINT a moment before it echoes ^C, and a quick program can
-        answer in between. So the program is held (SIGSTOP: the SIGINT waits) until the echo
-        has arrived, and the screen shows what a person sees: ^C, then the answer."""
+        """Ctrl-C once the program waits for input, as a person would press it (a SIGINT that
+        lands a moment before select() is entered is lost); a program that never waits (a busy
+        loop) gets it after `patience` seconds all the same. See Terminal.interrupt."""
         self.wait_until(lambda: terminal.eof or is_waiting(terminal.pid), patience, poll=POLL / 4)
-        if terminal.eof:
-            terminal.type(CTRL_C)
-            return
-        pressed_at = len(self.timeline.events)
-        hold(terminal.pid, True)
-        try:
-            terminal.type(CTRL_C)
-            self.wait_until(lambda: b"^C" in self.timeline.raw(terminal.name, since=pressed_at), patience)
-        finally:
-            hold(terminal.pid, False)
+        terminal.interrupt()
 
     def wait_until_read(self, wire: Wire, timeout: float) -> bool:
         """Wait until the program at the other end has read everything the wire sent: the

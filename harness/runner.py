@@ -7,20 +7,30 @@ each step ends with one wait on all of them. Screens are compared whole.
 
 import itertools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import crowd
-from harness.expect import SERVER_PORT, Mismatch, compare, fill
+from harness import crowd, ports
+from harness.expect import NO_LINE_END, SERVER_PORT, Mismatch, compare, fill
 from harness.outcome import Failure, Outcome
 from harness.robot import FakeServer, Wire
-from harness.room import POLL, QUIET_PATIENCE, Room
-from harness.scenario import FREE_PORT, Scenario, Step
+from harness.room import POLL, QUIET_PATIENCE, QUIET_VERDICT, Room
+from harness.scenario import FREE_PORT, LINGERING_PORT, Scenario, Step
+from harness.tcpinfo import lingers
 from harness.terminal import CTRL_D, ENTER, Terminal
 
 REFERENCE = Path(__file__).resolve().parent.parent / "reference"
 REFERENCE_SERVER = REFERENCE / "srv.py"
 REFERENCE_CLIENT = REFERENCE / "cli.py"
+# The grader's side of a graded check: programs that show what the reference shows and speak
+# both the documented protocol and the kit's (their docstrings; docs/protocol.md).
+PARTNERS = Path(__file__).resolve().parent / "partners"
+PARTNER_SERVER = PARTNERS / "srv.py"
+PARTNER_CLIENT = PARTNERS / "cli.py"
+
+
+STARTS_ROOM = ("start", "join", "connect")  # a failure here, with a program gone, means the room never formed
 
 
 class StepFailed(Exception):
@@ -48,19 +58,32 @@ def run(
     step_seconds: list[float] = []
     failure = None
     started = time.monotonic()
+    shown = _shown if scenario.blank_rows else _shown_without_blank_rows
     with Room(server, client, rows=scenario.rows, cols=scenario.cols) as room:
         for number, step in enumerate(scenario.steps, start=1):
             step_started = time.monotonic()
             step_timeout = max(timeout, step.timeout)
             try:
+                if step.action == "start" and step.args is None and SERVER_PORT not in values:
+                    values[SERVER_PORT] = str(ports.free_port())  # srv.py 127.0.0.1 PORT, as documented
+                    room.port = int(values[SERVER_PORT])
                 _act(room, step, step_timeout, values)
                 for name, lines in step.expect.items():
                     expected[name].extend(lines)
                 # Members not judged are looked at only when this step expects something of them.
                 looked_at = [name for name in expected if name in checked or name in step.expect]
-                _wait_for(room, expected, looked_at, checked, step.exits, values, step_timeout)
+                listens = step.action == "start" and step.who in room.members and not step.exits
+                try:
+                    _wait_for(room, expected, looked_at, checked, step.exits, values, step_timeout, shown)
+                except StepFailed:
+                    if listens and SERVER_PORT in values:  # a port elsewhere explains a wrong start line
+                        _listens_on_its_port(room, step.who, int(values[SERVER_PORT]), 0, failed=True)
+                    raise
+                if listens:
+                    _listens_on_its_port(room, step.who, int(values[SERVER_PORT]), step_timeout)
             except StepFailed as failed:
-                failure = Failure(number, step.describe(), failed.member, failed.problem, failed.mismatch)
+                halted = _cannot_run(room, step, failed.member, values.get(SERVER_PORT))
+                failure = Failure(number, step.describe(), failed.member, failed.problem, failed.mismatch, halted)
                 break
             finally:
                 step_seconds.append(time.monotonic() - step_started)
@@ -72,7 +95,7 @@ def run(
         server=server,
         client=client,
         failure=failure,
-        screens={name: member.lines() for name, member in room.members.items()},
+        screens={name: shown(member) for name, member in room.members.items()},
         expected={name: [fill(line, values) for line in expected[name]] for name in checked},
         checked=checked,
         values=values,
@@ -114,10 +137,59 @@ def _act(room: Room, step: Step, timeout: float, values: dict[str, str]) -> None
 
 
 def _command_line(room: Room, args: tuple[str, ...], values: dict[str, str]) -> list[str]:
-    """A step's own command line; {free} becomes a free port, which {port} must then show."""
-    if any(FREE_PORT in arg for arg in args):
-        values[SERVER_PORT] = str(room.free_port())
-    return [fill(arg.replace(FREE_PORT, "{" + SERVER_PORT + "}"), values) for arg in args]
+    """A step's own command line; {free} becomes a free port, which {port} must then show,
+    and {lingering} a free port with a connection lingering on it (TIME_WAIT)."""
+    for placeholder, pick in ((FREE_PORT, ports.free_port), (LINGERING_PORT, ports.lingering_port)):
+        if any(placeholder in arg for arg in args):
+            values[SERVER_PORT] = str(pick())
+        args = tuple(arg.replace(placeholder, "{" + SERVER_PORT + "}") for arg in args)
+    return [fill(arg, values) for arg in args]
+
+
+def _cannot_run(room: Room, step: Step, failing: str, port: str | None) -> bool:
+    """Whether a failure means the room could not even form: a program it starts with ended,
+    a robot could not connect, or a server that was started listens on no port at all."""
+    if step.action not in STARTS_ROOM:
+        return False
+    member = room.members.get(failing)
+    if member is None or member.eof:
+        return True
+    server = room.members.get(step.who)
+    return (
+        step.action == "start"
+        and port is not None
+        and isinstance(server, Terminal)
+        and not server.eof
+        and (int(port) not in ports.listening().values())
+    )
+
+
+def _listens_on_its_port(room: Room, name: str, port: int, timeout: float, failed: bool = False) -> None:
+    """A server started as `srv.py 127.0.0.1 PORT` must listen on PORT: say what it did instead.
+    failed: its start step has failed already; say something only if it explains why."""
+    server = room.terminal(name)
+    listening = room.wait_until(lambda: server.eof or port in ports.listening().values(), timeout, poll=POLL)
+    if listening and not server.eof:
+        return
+    if server.eof:
+        screen = "\n".join(server.lines())
+        if "Address already in use" not in screen:
+            return  # it ended for a reason of its own, which the failure already shows
+        if lingers(port):
+            why = (
+                f"a connection of an earlier server lingers on port {port} (TIME_WAIT), as after any restart, "
+                "and bind() refuses such a port unless SO_REUSEADDR is set on the socket before bind()"
+            )
+        else:
+            why = f"port {port} was free when it started: it must have tried to bind() another port (a fixed one?)"
+        problem = f"{name}: expected it to listen on port {port}, but bind() said 'Address already in use'"
+        raise StepFailed(name, f"{problem}: {why}")
+    others = ports.listening_ports(server.pid)
+    if failed and not others:
+        return
+    listens = f"listens on port {', '.join(map(str, others))} instead" if others else "listens on no port"
+    problem = f"{name} was started with PORT {port}: expected it to listen there, but it {listens}"
+    raise StepFailed(name, f"{problem}: bind() the HOST and PORT of the command line")
 
 
 def _send_in_pieces(room: Room, wire: Wire, step: Step, timeout: float) -> None:
@@ -152,6 +224,19 @@ class Unmet:
     mismatch: Mismatch | None = None
 
 
+def _shown(member: Terminal | Wire) -> list[str]:
+    return member.lines()
+
+
+def _shown_without_blank_rows(member: Terminal | Wire) -> list[str]:
+    """A terminal's rows less the blank ones: a client that print()s each read, as the
+    documented one does, shows a blank row after each line that ends in \\n. A robot's bytes
+    are always judged exactly."""
+    if isinstance(member, Wire):
+        return member.lines()
+    return [line for line in member.lines() if line.strip()]
+
+
 def _wait_for(
     room: Room,
     expected: dict[str, list[str]],
@@ -160,22 +245,31 @@ def _wait_for(
     exits: dict[str, int],
     values: dict,
     timeout: float,
+    shown: Callable[[Terminal | Wire], list[str]] = _shown,
 ) -> None:
     """Wait until every member shows what it should and the programs that must end have.
 
     Learned values are kept only when everything matches. A mismatch on a member that can
-    no longer change (its program ended, its socket closed) fails at once."""
+    no longer change (its program ended, its socket closed) fails at once, and so does one
+    in a room that has fallen quiet (QUIET_VERDICT): the timeout is for rooms that never settle."""
     looked = {name: expected[name] for name in looked_at}
     unmet: Unmet | None = None
     learned: dict[str, str] = {}
     matched_since: float | None = None
+    quiet_since: float | None = None
 
     def settled() -> bool:
-        nonlocal unmet, learned, matched_since
-        unmet, learned = _judge(room, looked, checked, exits, values)
+        nonlocal unmet, learned, matched_since, quiet_since
+        unmet, learned = _judge(room, looked, checked, exits, values, shown)
         if unmet is not None:
             matched_since = None
-            return unmet.final
+            if unmet.final:
+                return True
+            if not room.is_quiet():
+                quiet_since = None
+                return False
+            quiet_since = quiet_since or time.monotonic()
+            return time.monotonic() - quiet_since >= QUIET_VERDICT  # quiet and wrong: nothing more will come
         # Every screen matches; is more on its way (an echo to the sender, say)?
         if room.is_quiet():
             return True
@@ -187,9 +281,10 @@ def _wait_for(
         values.update(learned)
         return
     problem = unmet.problem + _how_it_ended(room.members[unmet.member], unmet)
-    raise StepFailed(
-        unmet.member, problem if unmet.final else f"{problem} (still so after {timeout:g} s)", unmet.mismatch
-    )
+    if not unmet.final:
+        problem += " (and every program waited for input: nothing more was on its way)" if quiet_since else ""
+        problem += "" if quiet_since else f" (still so after {timeout:g} s)"
+    raise StepFailed(unmet.member, problem, unmet.mismatch)
 
 
 def _how_it_ended(member: Terminal | Wire, unmet: Unmet) -> str:
@@ -202,7 +297,12 @@ def _how_it_ended(member: Terminal | Wire, unmet: Unmet) -> str:
 
 
 def _judge(
-    room: Room, expected: dict[str, list[str]], checked: list[str], exits: dict[str, int], values: dict
+    room: Room,
+    expected: dict[str, list[str]],
+    checked: list[str],
+    exits: dict[str, int],
+    values: dict,
+    shown: Callable[[Terminal | Wire], list[str]],
 ) -> tuple[Unmet | None, dict[str, str]]:
     """(None, what was learned) when all is as expected, else (the first thing that is not, {}).
     A judged member's screen must be exactly its lines; any other must show at least its lines
@@ -213,10 +313,13 @@ def _judge(
         member = room.members.get(name)
         if member is None:
             continue
-        seen = member.lines() if name in checked else member.lines()[: len(templates)]  # "at least these"
+        seen = shown(member) if name in checked else shown(member)[: len(templates)]  # "at least these"
         mismatch = compare(seen, templates, trial)
         if mismatch:
-            unmet.append(Unmet(member.eof, name, f"{name}: {mismatch.describe()}", mismatch))
+            problem = f"{name}: {mismatch.describe()}"
+            if isinstance(member, Wire) and member.unfinished:
+                problem += f"; it received {member.unfinished!r} with no line end after it: {NO_LINE_END}"
+            unmet.append(Unmet(member.eof, name, problem, mismatch))
     if unmet:  # a screen that can no longer change says the most, and at once; a crash the most
         final = sorted((u for u in unmet if u.final), key=lambda u: not _crashed(room.members[u.member]))
         return (final[0] if final else unmet[0]), {}

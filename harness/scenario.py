@@ -12,9 +12,13 @@ send (a robot's or fake server's bytes: text, or raw with \\xNN escapes, cut at 
 offsets in split), ctrl_c, ctrl_d, reset (a client killed, or a TCP reset),
 close (a robot hangs up). `exit.NAME = 0` waits for that program to end with status 0.
 `repeat = N` sends the bytes N times in one go; `reads = false` on connect makes a robot that
-never reads. `args = ["127.0.0.1", "{free}"]` on start or join replaces the usual HOST PORT ({free}: a
-free port, which {port} then stands for). `{*}` in an expected line matches any text.
+never reads. The server starts as the documentation starts it, `srv.py 127.0.0.1 PORT`, on a
+free port the grader chose, which {port} stands for. `args = ["127.0.0.1", "0"]` on start or join
+replaces that command line ({free}: another free port; {lingering}: a free port on which a
+connection lingers in TIME_WAIT; {port} stands for either). `{*}` in an expected line matches any text.
 Expected lines add to what each screen already shows; the whole screen must match.
+Blank rows on a terminal are not judged (a client that print()s each read, as the documented
+one does, shows one after every line that ends in \\n) unless `blank_rows = true` at the top.
 `judge = ["server", "alice"]` at the top checks those screens whole (default: every
 terminal's, and each robot's that a step expects something of); the others need only show
 at least the lines expected of them.
@@ -54,7 +58,8 @@ ACTS_ON = {
 ACTIONS = [*STARTS, *ACTS_ON]
 STEP_KEYS = {"text", "raw", "split", "repeat", "reads", "args", "timeout", "expect", "exit", "note"}
 FREE_PORT = "{free}"  # in args: a port the harness found free, which {port} must then show
-DEFAULTS = {"timeout": 3.0, "rows": 200, "cols": 120}
+LINGERING_PORT = "{lingering}"  # ... and one on which a connection lingers in TIME_WAIT
+DEFAULTS = {"timeout": 3.0, "rows": 200, "cols": 120, "blank_rows": False}
 TOP_KEYS = {"name", "description", "step", "judge", "crowd", *DEFAULTS}
 CROWD_KEYS = {"users", "messages", "talkers", "leavers", "resets", "laggers", "may_refuse"}
 
@@ -113,6 +118,7 @@ class Scenario:
     timeout: float = DEFAULTS["timeout"]  # seconds any one wait may take
     rows: int = DEFAULTS["rows"]
     cols: int = DEFAULTS["cols"]
+    blank_rows: bool = DEFAULTS["blank_rows"]  # whether blank rows on a terminal are judged
     judge: tuple[str, ...] | None = None  # whose screens are checked; None: every terminal's
     crowd: Crowd | None = None  # a crowd scenario (its steps only name its phases)
 

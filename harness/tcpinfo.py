@@ -13,14 +13,30 @@ def hex_address(address: tuple[str, int]) -> str:
     return f"{ip:08X}:{address[1]:04X}"
 
 
+LISTEN, TIME_WAIT = "0A", "06"  # the state column of a listening socket, and of a lingering one
+
+
 def connections() -> list[tuple[str, str, int, int]]:
     """(local, remote, bytes not yet acknowledged, bytes not yet read) of every connection."""
     rows = []
-    for row in TCP_TABLE.read_text().splitlines()[1:]:
-        fields = row.split()
+    for fields in _rows():
         sent, received = fields[4].split(":")
         rows.append((fields[1], fields[2], int(sent, 16), int(received, 16)))
     return rows
+
+
+def listening() -> dict[int, int]:
+    """{socket inode: port} of every listening socket."""
+    return {int(fields[9]): int(fields[1].split(":")[1], 16) for fields in _rows() if fields[3] == LISTEN}
+
+
+def lingers(port: int) -> bool:
+    """Whether a connection whose local end was on this port lingers in TIME_WAIT."""
+    return any(fields[3] == TIME_WAIT and fields[1].endswith(f":{port:04X}") for fields in _rows())
+
+
+def _rows() -> list[list[str]]:
+    return [row.split() for row in TCP_TABLE.read_text().splitlines()[1:]]
 
 
 def unread(port: int, skip: set[tuple[str, int]] = frozenset()) -> int:

@@ -2,8 +2,11 @@
 
 import contextlib
 import errno
+import fcntl
 import os
 import signal
+import struct
+import termios
 import time
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from harness.timeline import Timeline
 CTRL_C = b"\x03"
 CTRL_D = b"\x04"
 ENTER = b"\r"
+TIOCGPTN = 0x80045430  # the pty's number, /dev/pts/N (the same on x86-64 and arm64)
 
 
 class Terminal:
@@ -85,6 +89,41 @@ class Terminal:
     def type(self, data: bytes) -> None:
         self.timeline.record(self.name, "typed", data)
         os.write(self.fd, data)
+
+    def interrupt(self) -> None:
+        """Ctrl-C as the terminal gives it: ^C echoed, and SIGINT to the foreground process group.
+
+        The terminal itself signals first and echoes a moment later, so a quick program can
+        print its answer above the ^C. Here the echo is written first, through the terminal
+        (as the line discipline writes it), and then the same signal the terminal sends is
+        sent, to the same process group: the kernel hands it to a thread that is not stopped
+        and not blocking it, the main thread first, as it does for a real Ctrl-C. (Stopping
+        the program until the echo showed, as the harness once did, let any thread take the
+        signal when it resumed: a threaded program's main thread then never saw it.)
+        A program that turned off ISIG gets the key itself, as it asked."""
+        self.timeline.record(self.name, "typed", CTRL_C)
+        try:
+            local_modes = termios.tcgetattr(self.fd)[3]
+            group = os.tcgetpgrp(self.fd)
+        except OSError:  # its terminal has closed: nothing to interrupt
+            return
+        if group <= 0 or group == os.getpgrp():  # 0: no one is in the foreground (killpg(0) would hit us)
+            return
+        if not local_modes & termios.ISIG:
+            os.write(self.fd, CTRL_C)
+            return
+        if local_modes & termios.ECHO and local_modes & termios.ECHOCTL:
+            number = struct.unpack("I", fcntl.ioctl(self.fd, TIOCGPTN, b"\0" * 4))[0]
+            terminal = os.open(f"/dev/pts/{number}", os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
+            try:
+                os.write(terminal, b"^C")
+            except BlockingIOError:  # its output is full: let the terminal echo it, as ever
+                os.write(self.fd, CTRL_C)
+                return
+            finally:
+                os.close(terminal)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGINT)
 
     def has_exited(self) -> bool:
         """True once the process has ended and been reaped (its status is then known)."""

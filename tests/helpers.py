@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,11 @@ def load_program(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def plain(text: str) -> str:
+    """Text without its ANSI colours (results.json's output is in Gradescope's "ansi" format)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
 def grade(*args, timeout=120) -> subprocess.CompletedProcess:

@@ -78,7 +78,7 @@ BROKEN = [
         "seed",
         1,
         "server",
-        ["line 1", "'Chat Server started on port {port}.'"],
+        ["line 1", "expected 'Chat Server started on port ", ".', seen 'Chat Server started on port "],
     ),
     (
         "no-line-framing",

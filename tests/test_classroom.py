@@ -148,4 +148,4 @@ def test_the_grading_step_runs_and_writes_its_result_for_the_reporter(tmp_path):
     assert line.startswith("result=")
     result = json.loads(base64.b64decode(line.removeprefix("result=")))
     assert result["status"] == "pass" and result["max_score"] == 10.0
-    assert [test["score"] for test in result["tests"]] == [5.0, 3.0, 2.0]
+    assert [test["score"] for test in result["tests"]] == [4.0, 2.0, 2.0, 2.0]

@@ -152,7 +152,7 @@ def test_every_exception_is_used_by_a_page_and_gives_a_reason():
 def test_the_mistakes_page_shows_the_code_the_why_and_what_the_grader_said():
     catalogue = mutants.load_catalogue()
     recorded = mutants.recorded_messages(mutants.COVERAGE_DOC.read_text())
-    assert recorded["no-period"].startswith("server: line 1: expected 'Chat Server started on port {port}.'")
+    assert recorded["no-period"].startswith("server: line 1: expected 'Chat Server started on port P.'")
     assert mutants.recorded_messages("| `m` | a mistake | `relay` ✓ | seen 'a \\| b' |") == {"m": "seen 'a | b'"}
     mutant = next(m for m in catalogue if m.name == "echo-to-sender")
     page = mutants.mistakes_page([mutant], mutants.load_manifest(), {"echo-to-sender": "alice: line 5: told"})

@@ -38,22 +38,25 @@ def test_a_class_is_graded_into_one_csv_and_a_results_json_each(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr  # graded: the grades are in the files
     with (out / "summary.csv").open(newline="") as file:
         rows = list(csv.reader(file))
-    assert rows[0] == ["student", "score", "max", "listen", "usage", "explicit-port", "port-range", "seconds", "note"]
+    checks = ["start", "usage", "port-zero", "reuse-address", "port-range"]
+    assert rows[0] == ["student", "score", "max", *checks, "seconds", "note"]
     by_student = {row[0]: row for row in rows[1:]}
     assert list(by_student) == ["alice", "bob", "dave"]
-    assert by_student["alice"][1:7] == ["12", "12", "passed", "passed", "passed", "passed"]
-    assert by_student["bob"][3:7] == ["failed", "passed", "skipped", "passed"] and by_student["bob"][1] == "5"
-    assert by_student["dave"][1:7] == ["0", "12", "failed", "failed", "skipped", "failed"]
+    assert by_student["alice"][1:8] == ["12", "12", *["passed"] * 5]
+    # bob's missing period fails each check that sees his start line, and skips none
+    assert by_student["bob"][3:8] == ["failed", "passed", "failed", "failed", "passed"] and by_student["bob"][1] == "4"
+    # dave's server cannot run at all: the checks that need start are skipped
+    assert by_student["dave"][1:8] == ["0", "12", "failed", "failed", "skipped", "skipped", "failed"]
     assert by_student["dave"][-1] == "no srv.py" and by_student["alice"][-1] == ""
-    assert float(by_student["alice"][7]) > 0 and by_student["dave"][7] == "0.0"  # dave's checks never ran
-    for student, score in (("alice", 12.0), ("bob", 5.0), ("dave", 0.0)):
+    assert float(by_student["alice"][8]) > 0 and by_student["dave"][8] == "0.0"  # dave's checks never ran
+    for student, score in (("alice", 12.0), ("bob", 4.0), ("dave", 0.0)):
         data = json.loads((out / student / "results.json").read_text())
         assert data["score"] == score and data["extra_data"]["max_score"] == 12.0
-        assert [test["visibility"] for test in data["tests"]] == ["visible"] * 3 + ["hidden"]
+        assert [test["visibility"] for test in data["tests"]] == ["visible"] * 4 + ["hidden"]
     dave = json.loads((out / "dave" / "results.json").read_text())["tests"][0]
     assert "there is no srv.py" in dave["output"]
     assert "1 of 3 students passed every check" in result.stdout
-    assert "no srv.py" in result.stdout and "listen" in result.stdout  # bob's first failure
+    assert "no srv.py" in result.stdout and "start" in result.stdout  # bob's first failure
     assert sorted(path.name for path in out.iterdir()) == ["alice", "bob", "dave", "summary.csv"]
 
 
@@ -75,8 +78,8 @@ def test_every_student_shares_one_pool_and_each_file_is_written_when_its_student
     grades = grade_class.grade_all(targets, args, Console(file=open(os.devnull, "w")), tmp_path / "out")  # noqa: SIM115
     assert calls == [(["ann", "ben"], 2)]  # one pool for the class, not one per student
     assert written_before_last == [["ann"], ["ann", "ben"]]
-    assert [r.check.name for r in grades["ann"].results] == ["listen", "usage", "explicit-port"]
-    assert grades["ben"].seconds == 1.5
+    assert [r.check.name for r in grades["ann"].results] == ["start", "usage", "port-zero", "reuse-address"]
+    assert grades["ben"].seconds == 2.0
 
 
 def test_bad_class_usage_is_one_clear_line_and_status_2(tmp_path):

@@ -10,7 +10,7 @@ import time
 
 from harness import lessons
 from harness.manifest import load_manifest
-from tests.helpers import ROOT, grade
+from tests.helpers import ROOT, grade, plain
 
 MANIFEST = load_manifest()
 LAST = MANIFEST.steps[-1].number
@@ -40,15 +40,30 @@ def test_a_broken_submission_fails_and_its_json_says_where(tmp_path):
     failed = {test["name"]: test for test in data["tests"] if test["status"] == "failed"}
     assert "Step 4: relay" in failed
     assert "expected nothing more" in failed["Step 4: relay"]["output"]
-    assert "Hint: Broadcast to every client but the sender" in failed["Step 4: relay"]["output"]
+    assert "Hint: Broadcast to every client but the sender" in plain(failed["Step 4: relay"]["output"])
     assert data["score"] < data["extra_data"]["max_score"]
 
 
-def test_status_shows_every_step_still_to_do():
-    result = grade("--status", "--timeout", "1")
+def test_status_shows_every_untouched_step_as_not_started_without_grading_it(tmp_path):
+    for step in range(1, LAST + 1):
+        lessons.write_skeleton(tmp_path / f"step{step}", step)
+    started = time.monotonic()
+    result = grade("--status", "--lessons", tmp_path, "--timeout", "1")
     assert result.returncode == 1
-    rows = [line for line in result.stdout.splitlines() if "to go" in line]
-    assert len(rows) == LAST
+    assert result.stdout.count("not started") == LAST and "Next: step 1" in result.stdout
+    assert time.monotonic() - started < 5  # nothing was graded
+
+
+def test_the_overview_shows_where_the_student_is_and_only_the_next_failure(tmp_path):
+    for step in range(1, LAST + 1):
+        lessons.write_skeleton(tmp_path / f"step{step}", step)
+    lessons.write_solution(tmp_path / "step1", 1)
+    result = grade("--lessons", tmp_path, "--timeout", "1")
+    assert result.returncode == 1
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()[:1].isdigit()}
+    assert "done" in rows["1"] and all("not started" in rows[str(step)] for step in range(2, LAST + 1))
+    assert result.stdout.count("first failure") == 1 and "step 2: first failure" in result.stdout
+    assert "Total" not in result.stdout and "points" not in result.stdout  # no credit for the code a step is given
 
 
 def test_bad_usage_is_one_clear_line_and_status_2(tmp_path):

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from harness import autograder, gradescope, mutants
-from tests.helpers import ROOT, reference_submission
+from tests.helpers import ROOT, plain, reference_submission
 
 HIDDEN = ROOT / "examples" / "hidden"
-TEST_FIELDS = {"name", "number", "score", "max_score", "status", "output", "visibility"}
+TEST_FIELDS = {"name", "number", "score", "max_score", "status", "output", "output_format", "visibility", "tags"}
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +57,13 @@ def test_the_same_files_build_the_same_zip(built, tmp_path):
 def test_a_passing_submission_gets_full_marks_and_gradescopes_fields(built, tmp_path):
     data = graded(built, reference_submission(tmp_path / "upload"), tmp_path / "autograder")
     assert data["score"] == data["extra_data"]["max_score"] == 12.0  # step 1's 10 points and the hidden 2
-    assert isinstance(data["execution_time"], int) and data["output"].startswith("4 of 4 checks passed")
+    assert isinstance(data["execution_time"], int) and data["output"].startswith("5 of 5 checks passed")
     names = [test["name"] for test in data["tests"]]
-    assert names == ["Step 1: listen", "Step 1: usage", "Step 1: explicit-port", "Step 1: port-range"]
+    assert names == [f"Step 1: {name}" for name in ("start", "usage", "port-zero", "reuse-address", "port-range")]
     for test in data["tests"]:
         assert set(test) == TEST_FIELDS and test["status"] == "passed" and test["score"] == test["max_score"]
-    assert [test["visibility"] for test in data["tests"]] == ["visible"] * 3 + ["hidden"]
+    assert [test["visibility"] for test in data["tests"]] == ["visible"] * 4 + ["hidden"]
+    assert [test["tags"] for test in data["tests"]] == [["documented"]] + [["kit"]] * 4
 
 
 def test_a_failing_submission_in_a_folder_is_found_and_graded(built, tmp_path):
@@ -73,9 +74,12 @@ def test_a_failing_submission_in_a_folder_is_found_and_graded(built, tmp_path):
     assert (base / autograder.SUBMISSION / "my-chat" / "srv.py").is_file()
     data = gradescope.run_autograder(base, ("1", "--timeout", "1"), quiet=True)
     by_name = {test["name"]: test for test in data["tests"]}
-    assert by_name["Step 1: listen"]["status"] == "failed" and by_name["Step 1: listen"]["score"] == 0.0
-    assert "Hint: " in by_name["Step 1: listen"]["output"]
-    assert by_name["Step 1: explicit-port"]["output"].startswith("Skipped: needs listen")
+    assert by_name["Step 1: start"]["status"] == "failed" and by_name["Step 1: start"]["score"] == 0.0
+    assert "Hint: " in plain(by_name["Step 1: start"]["output"])
+    # the server runs: the checks that need start run too, and fail where they see the line
+    assert by_name["Step 1: port-zero"]["status"] == "failed" and "Kit rule: " in plain(
+        by_name["Step 1: port-zero"]["output"]
+    )
     assert 0 < data["score"] < data["extra_data"]["max_score"]
 
 

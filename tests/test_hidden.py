@@ -17,8 +17,11 @@ HIDDEN = ROOT / "examples" / "hidden"
 SCENARIO = (HIDDEN / "port-range.toml").read_text()
 
 
+KIT_LAYER = 'layer = "kit"\nrule = "a rule"\n'  # every check says its layer (tests/test_layers.py)
+
+
 def hidden_folder(tmp_path: Path, checks: str, scenario: str = SCENARIO) -> Path:
-    (tmp_path / "checks.toml").write_text(checks)
+    (tmp_path / "checks.toml").write_text(checks.replace("part = ", KIT_LAYER + "part = "))
     (tmp_path / "secret.toml").write_text(scenario)
     return tmp_path
 
@@ -26,7 +29,7 @@ def hidden_folder(tmp_path: Path, checks: str, scenario: str = SCENARIO) -> Path
 def test_hidden_checks_join_their_step_after_its_own():
     manifest = add_hidden(load_manifest(), HIDDEN)
     names = [check.name for check in manifest.step(1).checks]
-    assert names == ["listen", "usage", "explicit-port", "port-range"]
+    assert names == ["start", "usage", "port-zero", "reuse-address", "port-range"]
     hidden = manifest.step(1).checks[-1]
     assert hidden.hidden and hidden.visibility == "hidden" and hidden.points == 2.0
     assert Path(hidden.scenario) == HIDDEN / "port-range.toml" and hidden.load().name == "port-range"
@@ -47,7 +50,7 @@ def test_a_hidden_check_may_need_a_visible_one_and_pick_its_visibility(tmp_path)
 @pytest.mark.parametrize(
     ("checks", "message"),
     [
-        ('[[check]]\nname = "listen"\npart = "server"\nscenario = "secret.toml"\n', "a name of its own"),
+        ('[[check]]\nname = "start"\npart = "server"\nscenario = "secret.toml"\n', "a name of its own"),
         ('[[check]]\nname = "s"\npart = "server"\nscenario = "nowhere.toml"\n', "cannot read"),
         ('[[check]]\nname = "s"\npart = "server"\nscenario = "start-stop"\n', "must be a .toml file"),
         ('[[check]]\nname = "s"\npart = "robot"\nscenario = "secret.toml"\n', "part must be one of"),
@@ -71,13 +74,14 @@ def test_a_hidden_scenario_with_a_mistake_is_caught_when_loading(tmp_path):
 
 def hand_built() -> Grade:
     manifest = add_hidden(load_manifest(), HIDDEN)
-    listen, usage, explicit, secret = manifest.step(1).checks
-    target = Target("bob", Path("bob"), (listen, usage, explicit, secret))
+    start, usage, port_zero, reuse, secret = manifest.step(1).checks
+    target = Target("bob", Path("bob"), (start, usage, port_zero, reuse, secret))
     return Grade(
         [
-            CheckResult(target, listen, "passed"),
+            CheckResult(target, start, "passed"),
             CheckResult(target, usage, "failed", "usage: status 1, not 2"),
-            CheckResult(target, explicit, "passed"),
+            CheckResult(target, port_zero, "passed"),
+            CheckResult(target, reuse, "passed"),
             CheckResult(target, secret, "failed", "the secret went wrong"),
         ],
         seconds=1.0,
@@ -91,22 +95,22 @@ def test_the_report_counts_hidden_checks_but_names_none():
     assert re.search(r"1 hidden check +not shown", text) and "0 of 1 passed" in text and "0 / 2" in text
     assert "port-range" not in text and "secret went wrong" not in text and "A port is a number" not in text
     assert "usage: status 1, not 2" in text  # the visible failure is still shown in full
-    assert "bob: 2 of 4 checks, 7 / 12 points" in text
+    assert "bob: 3 of 5 checks, 8 / 12 points" in text
 
 
 def test_results_json_marks_hidden_checks_with_gradescopes_visibility():
     data = results.gradescope_json(hand_built())
-    assert [test["visibility"] for test in data["tests"]] == ["visible", "visible", "visible", "hidden"]
+    assert [test["visibility"] for test in data["tests"]] == ["visible"] * 4 + ["hidden"]
     secret = data["tests"][-1]
     assert secret["name"] == "Step 1: port-range" and "the secret went wrong" in secret["output"]  # the instructor's
-    assert data["score"] == 7.0 and data["extra_data"]["max_score"] == 12.0
-    assert data["output"] == "2 of 4 checks passed, 7 of 12 points (1 hidden check included)"
+    assert data["score"] == 8.0 and data["extra_data"]["max_score"] == 12.0
+    assert data["output"] == "3 of 5 checks passed, 8 of 12 points (1 hidden check included)"
 
 
 def test_junit_names_no_hidden_check():
     text = results.junit_xml(hand_built())
     cases = ET.fromstring(text).findall("testsuite/testcase")
-    assert [case.get("name") for case in cases] == ["listen", "usage", "explicit-port", "hidden check 1"]
+    assert [case.get("name") for case in cases] == ["start", "usage", "port-zero", "reuse-address", "hidden check 1"]
     assert cases[-1].find("failure").get("message") == "a hidden check failed"
     assert "port-range" not in text and "secret" not in text
 

@@ -112,3 +112,53 @@ def test_a_simpler_version_is_the_starting_point_of_the_step_that_replaces_it():
         "# TODO step 3: do it well\n# TODO step 3: replace the code below.\nnaive()\n"
     )
     assert render(blocks, 3, solved=True) == "good()\n"
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_every_function_a_readme_names_is_in_that_steps_files(step):
+    folder = lessons.Path("lessons") / f"step{step}"
+    named = re.findall(r"^- `(\w+\.py)`, in `([\w.]+)`", GENERATED.files[folder / "README.md"], re.MULTILINE)
+    assert named, f"step {step}'s README names no place to write"
+    for program, place in named:
+        if place == "the top of the file":
+            continue
+        tree = ast.parse(GENERATED.files[folder / program])
+        defined = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.ClassDef)}
+        assert place.split(".")[-1] in defined, f"step {step}: its README names {place} in {program}, which has none"
+
+
+def kit_copy(tmp_path):
+    """The generated files as a fresh clone has them, in a folder of their own."""
+    lessons.write(GENERATED, root=tmp_path)
+    return tmp_path
+
+
+def test_writing_the_lessons_never_overwrites_a_students_work(tmp_path):
+    root = kit_copy(tmp_path)
+    solution = root / "lessons" / "step1" / "srv.py"
+    solution.write_text(lessons.program(SOURCES["srv.py"], 1, solved=True))
+    with pytest.raises(lessons.StudentsWork) as refused:
+        lessons.write(GENERATED, root=root)
+    assert refused.value.paths == [lessons.Path("lessons/step1/srv.py")]
+    assert solution.read_text() == lessons.program(SOURCES["srv.py"], 1, solved=True)
+    assert not lessons.differences(GENERATED, root)  # the drift check does not read the student's files
+
+
+def test_a_reset_step_starts_afresh_and_keeps_the_students_version_beside(tmp_path):
+    root = kit_copy(tmp_path)
+    mine = root / "lessons" / "step2" / "srv.py"
+    mine.write_text("# my own server\n")
+    lessons.write(GENERATED, root=root, reset={2})
+    assert mine.read_text() == GENERATED.files[lessons.Path("lessons/step2/srv.py")]
+    assert (mine.parent / "srv.py.mine").read_text() == "# my own server\n"
+
+
+def test_a_file_the_kit_changed_but_the_student_did_not_is_updated(tmp_path):
+    root = kit_copy(tmp_path)
+    old = lessons.Path("lessons/step3/cli.py")
+    (root / old).write_text("# an older skeleton\n")
+    record = lessons.json.loads((root / "lessons" / "pristine.json").read_text())
+    record[old.as_posix()] = lessons.digest("# an older skeleton\n")  # what the kit gave then
+    (root / "lessons" / "pristine.json").write_text(lessons.json.dumps(record))
+    assert lessons.Path("lessons/step3/cli.py") in lessons.write(GENERATED, root=root)
+    assert (root / old).read_text() == GENERATED.files[old]

@@ -41,6 +41,21 @@ def test_the_coverage_doc_is_current(graded):
 
 
 def test_a_mutant_whose_text_is_gone_is_refused(tmp_path):
-    broken = mutants.Mutant("gone", "srv.py", "nothing", "listen", "no such text in the reference", "x")
+    broken = mutants.Mutant("gone", "srv.py", "nothing", "start", "no such text in the reference", "x")
     with pytest.raises(ValueError, match="occurs 0 times"):
         mutants.build(broken, tmp_path / "gone")
+
+
+# A student's most common mistakes: the grader must say which mistake it is, not only what differed.
+COMMON = ["no-period", "users-at-one", "echo-to-sender", "you-without-space", "leave-count-before-removal"]
+
+
+@pytest.mark.parametrize("name", COMMON)
+def test_a_common_mistake_is_named_with_its_explanation(graded, name):
+    from harness import grade_report
+
+    grade, _ = graded
+    (mutant,) = [m for m in CATALOGUE if m.name == name]
+    advice = dict(grade_report.advice(mutants.first_failure(grade, mutant)))
+    assert advice["mistake"].startswith(f"this looks like {name}: {mutant.description}"), advice
+    assert advice["hint"] == mutant.why

@@ -7,6 +7,7 @@ from pathlib import Path
 from harness import results
 from harness.grading import CheckResult, Grade, Target
 from harness.manifest import Check
+from tests.helpers import plain
 
 WELCOME = Check("welcome", 1, "welcome", "server", 10.0, "Send the banner first.", ())
 JOINS = Check("joins", 1, "joins", "server", 5.0, "", ("welcome",))
@@ -43,7 +44,17 @@ def test_gradescope_fields_and_types_for_a_passing_grade():
     assert [test["name"] for test in data["tests"]] == ["Step 1: welcome", "Step 1: joins", "Step 2: relay"]
     assert [test["number"] for test in data["tests"]] == ["1.1", "1.2", "2.1"]
     for test, check in zip(data["tests"], CHECKS, strict=True):
-        assert set(test) == {"name", "number", "score", "max_score", "status", "output", "visibility"}
+        assert set(test) == {
+            "name",
+            "number",
+            "score",
+            "max_score",
+            "status",
+            "output",
+            "output_format",
+            "visibility",
+            "tags",
+        }
         assert isinstance(test["score"], float) and isinstance(test["max_score"], float)
         assert test["score"] == test["max_score"] == check.points
         assert test["status"] == "passed"
@@ -68,7 +79,8 @@ def test_gradescope_failed_and_skipped_checks():
 def test_a_failed_check_shows_its_message_then_its_hint():
     grade = Grade([CheckResult(STEP2, WELCOME, "failed", "no banner")], seconds=0.0)
     (test,) = results.gradescope_json(grade)["tests"]
-    assert test["output"] == "no banner\n\nHint: Send the banner first."
+    assert plain(test["output"]) == "no banner\n\nHint: Send the banner first."
+    assert test["output_format"] == "ansi"
     assert results.gradescope_json(grade)["execution_time"] == 0
 
 

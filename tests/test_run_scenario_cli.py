@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from harness import runner, scenario
 
 SCRIPT = Path(__file__).resolve().parent.parent / "harness" / "run_scenario.py"
@@ -42,7 +44,7 @@ def test_a_broken_server_fails_with_expected_seen_and_timeline(tmp_path):
     assert result.returncode == 1
     out = result.stdout
     assert "FAIL seed at step 1 of 14" in out
-    assert "expected   'Chat Server started on port {port}.'" in out
+    assert "expected   'Chat Server started on port " in out
     assert "seen       'Chat Server running on port" in out
     assert "raw bytes  b'Chat Server running on port" in out
     assert "Timeline (ms since start)" in out and "⇠ printed" in out
@@ -89,3 +91,12 @@ def test_svg_saves_the_report_as_a_picture_with_every_screen(tmp_path):
     assert "server" in header and "alice" in header and "bob" in header
     for line in ("Chat Server started on port", "[You] Hi this is user 1", "< The user 127.0.0.1:", "PASS seed"):
         assert any(line in row for row in shown), line
+
+
+@pytest.mark.parametrize("columns", [80, 60])
+def test_every_line_of_every_screen_shows_in_a_narrow_terminal(columns):
+    """Stacked panels grow with the lines that wrap: the last lines (^C, exit) stay."""
+    result = run_script(columns=columns)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.count("✓ ^C") == 3 and result.stdout.count("✓ exit") == 3
+    assert max(len(line) for line in result.stdout.splitlines()) <= columns

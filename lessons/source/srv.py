@@ -28,14 +28,16 @@ ROOM_FULL = "> Sorry, the chat room is full, try again later"
 #@ end
 
 
-#@ step 2
-#@ todo Return "(N user online)" when N is 0 or 1, and "(N users online)" above one.
+#@ given 2
 def users_online(count):
     """'(1 user online)', '(2 users online)': plural only above one, so '(0 user online)'."""
+#@ end
+    #@ step 2
+    #@ todo Return "(N user online)" when N is 0 or 1, and "(N users online)" above one.
     return f"({count} {'users' if count > 1 else 'user'} online)"
 
 
-#@ end
+    #@ end
 def fail(status, problem):
     """Leave with one line on stderr: what is wrong, then the usage."""
     print(f"srv.py: {problem} ({USAGE})", file=sys.stderr)
@@ -296,14 +298,16 @@ class ChatServer:
             client.skip.clear()
 
     #@ end
-    #@ step 9
-    #@ todo deliver() this round's lines, then give each client with a non-empty outbox
-    #@ todo one send() if select() found its socket writable or it was not waiting before
-    #@ todo (its outbox was empty: try at once). Keep what the socket did not take. Drop a
-    #@ todo client whose send() fails or whose outbox passes MAX_OUTBOX; a drop says
-    #@ todo something to the others, so repeat until nothing more was said.
+    #@ given 9
     def flush(self, writable, waiting):
         """One send() per client for everything of this round; what does not fit waits."""
+    #@ end
+        #@ step 9
+        #@ todo deliver() this round's lines, then give each client with a non-empty outbox
+        #@ todo one send() if select() found its socket writable or it was not waiting before
+        #@ todo (its outbox was empty: try at once). Keep what the socket did not take. Drop a
+        #@ todo client whose send() fails or whose outbox passes MAX_OUTBOX; a drop says
+        #@ todo something to the others, so repeat until nothing more was said.
         while True:
             self.deliver()
             for client in list(self.clients.values()):
@@ -314,7 +318,14 @@ class ChatServer:
             if not self.said:  # a drop announces the leaving: deliver that too
                 return
 
+        #@ end
+    #@ given 9
     def send_some(self, client):
+        """One send() of the client's outbox: the socket takes what fits now."""
+    #@ end
+        #@ step 9
+        #@ todo send() the outbox once and delete what was sent from its front; a socket that
+        #@ todo takes nothing now (BlockingIOError) keeps it all, and one that fails is dropped.
         try:
             sent = client.sock.send(client.outbox)
         except BlockingIOError:
@@ -323,7 +334,7 @@ class ChatServer:
             self.drop(client)
             return
         del client.outbox[:sent]
-    #@ end
+        #@ end
     #@ given 2
 
     def drop(self, client):

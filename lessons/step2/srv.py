@@ -14,8 +14,12 @@ RECV_SIZE = 65536
 MAX_LINE = 64 * 1024  # a client that sends a longer line is disconnected
 
 
-# TODO step 2: Return "(N user online)" when N is 0 or 1, and "(N users online)" above one.
-pass  # TODO step 2: replace this line
+def users_online(count):
+    """'(1 user online)', '(2 users online)': plural only above one, so '(0 user online)'."""
+    # TODO step 2: Return "(N user online)" when N is 0 or 1, and "(N users online)" above one.
+    pass  # TODO step 2: replace this line
+
+
 def fail(status, problem):
     """Leave with one line on stderr: what is wrong, then the usage."""
     print(f"srv.py: {problem} ({USAGE})", file=sys.stderr)

@@ -191,12 +191,20 @@ class ChatServer:
             client.outbox += said[start:]
             client.skip.clear()
 
-    # TODO step 9: deliver() this round's lines, then give each client with a non-empty outbox
-    # TODO step 9: one send() if select() found its socket writable or it was not waiting before
-    # TODO step 9: (its outbox was empty: try at once). Keep what the socket did not take. Drop a
-    # TODO step 9: client whose send() fails or whose outbox passes MAX_OUTBOX; a drop says
-    # TODO step 9: something to the others, so repeat until nothing more was said.
-    pass  # TODO step 9: replace this line
+    def flush(self, writable, waiting):
+        """One send() per client for everything of this round; what does not fit waits."""
+        # TODO step 9: deliver() this round's lines, then give each client with a non-empty outbox
+        # TODO step 9: one send() if select() found its socket writable or it was not waiting before
+        # TODO step 9: (its outbox was empty: try at once). Keep what the socket did not take. Drop a
+        # TODO step 9: client whose send() fails or whose outbox passes MAX_OUTBOX; a drop says
+        # TODO step 9: something to the others, so repeat until nothing more was said.
+        pass  # TODO step 9: replace this line
+
+    def send_some(self, client):
+        """One send() of the client's outbox: the socket takes what fits now."""
+        # TODO step 9: send() the outbox once and delete what was sent from its front; a socket that
+        # TODO step 9: takes nothing now (BlockingIOError) keeps it all, and one that fails is dropped.
+        pass  # TODO step 9: replace this line
 
     def drop(self, client):
         """Forget a client that left, for whatever reason, and tell everyone else."""
