@@ -120,7 +120,8 @@ def run_check(
         return CheckResult(target, check, "passed", outcome=outcome, seconds=seconds)
     failure = _as_the_student_knows_it(outcome, target.folder)
     problem = failure.problem
-    crashed = explain.crash(outcome.screens.get(failure.member, []))
+    broke_a_limit = bool(confinement and confinement.breaches)  # then that is the cause, named first
+    crashed = None if broke_a_limit else explain.crash(outcome.screens.get(failure.member, []))
     if crashed:
         program = {"server": "srv.py", "client": "cli.py"}.get(outcome.scenario.members().get(failure.member, ""), "")
         problem = f"{program or failure.member} crashed: {crashed}. {problem}"

@@ -24,7 +24,9 @@ def test_a_port_of_zero_or_an_address_without_port_is_not_learned():
 
 def test_the_same_placeholder_twice_in_a_line_must_agree():
     assert compare(["1.2.3.4:5 1.2.3.4:5"], ["{a} {a}"], {}) is None
-    assert compare(["1.2.3.4:5 1.2.3.4:6"], ["{a} {a}"], {}) == Mismatch(1, "{a} {a}", "1.2.3.4:5 1.2.3.4:6")
+    # not learned, but shown with the value the line seems to give, to say where they differ
+    shown = Mismatch(1, "1.2.3.4:5 1.2.3.4:5", "1.2.3.4:5 1.2.3.4:6")
+    assert compare(["1.2.3.4:5 1.2.3.4:6"], ["{a} {a}"], {}) == shown
 
 
 def test_missing_and_extra_lines_are_named_by_row():

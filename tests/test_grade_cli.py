@@ -40,7 +40,8 @@ def test_a_broken_submission_fails_and_its_json_says_where(tmp_path):
     failed = {test["name"]: test for test in data["tests"] if test["status"] == "failed"}
     assert "Step 4: relay" in failed
     assert "expected nothing more" in failed["Step 4: relay"]["output"]
-    assert "Hint: Broadcast to every client but the sender" in plain(failed["Step 4: relay"]["output"])
+    told = plain(failed["Step 4: relay"]["output"])
+    assert "Mistake: this looks like echo-to-sender" in told and "Hint: " in told  # the mistake's own explanation
     assert data["score"] < data["extra_data"]["max_score"]
 
 

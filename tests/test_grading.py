@@ -49,7 +49,7 @@ HOSTILE = {
     "prints-endlessly": ("while True:\n    print('spam ' * 20)\n", "spam"),
     "never-listens": (
         "import time\nprint('Chat Server started on port 9.', flush=True)\ntime.sleep(60)\n",
-        "line 2",
+        "'9.' where",
     ),
 }
 

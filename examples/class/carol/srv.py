@@ -198,6 +198,7 @@ class ChatServer:
                 return
 
     def send_some(self, client):
+        """One send() of the client's outbox: the socket takes what fits now."""
         try:
             sent = client.sock.send(client.outbox)
         except BlockingIOError:
