@@ -87,8 +87,12 @@ INSTEAD = {
         run=".venv/bin/python benchmarks/bench_harness.py --runs 3 --busy",
     ),
     ".venv/bin/python benchmarks/bench_grade.py --runs 5": Instead(
-        "each run grades every step with its solution, 15 s or more on 2 cores; one run, of the same code, is in "
-        "the tests (tests/test_grading.py grades the solved steps)",
+        "five runs of every command, the whole reference among them, take minutes: one run",
+        run=".venv/bin/python benchmarks/bench_grade.py --runs 1",
+    ),
+    ".venv/bin/python benchmarks/bench_ctrl_c.py --runs 100 --busy": Instead(
+        "a hundred gradings take minutes: two, with every core busy as documented",
+        run=".venv/bin/python benchmarks/bench_ctrl_c.py --runs 2 --busy",
     ),
     ".venv/bin/python benchmarks/load.py -- .venv/bin/nox -s tests": Instead(
         "it runs the test suite, which runs this check: the load runs under one scenario instead",
