@@ -7,6 +7,7 @@ made of its files' contents and the kit's own files (the manifest, the scenarios
 harness, the reference), so a step is graded again only when one of those changed.
 """
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -47,9 +48,15 @@ def step_key(folder: Path, kit: str) -> str:
     return _digest([kit.encode(), *(path.name.encode() + path.read_bytes() for path in sorted(folder.glob("*.py")))])
 
 
+@functools.cache
+def _sources() -> dict[str, list[lessons.Block]]:
+    """The lessons' master sources, parsed once: every step's state asks for them."""
+    return lessons.sources()
+
+
 def untouched(folder: Path, number: int) -> bool:
     """Whether the step's programs are exactly what the kit gives for that step."""
-    given = {name: lessons.program(blocks, number, solved=False) for name, blocks in lessons.sources().items()}
+    given = {name: lessons.program(blocks, number, solved=False) for name, blocks in _sources().items()}
     return all((folder / name).is_file() and (folder / name).read_text() == text for name, text in given.items())
 
 
