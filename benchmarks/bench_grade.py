@@ -7,7 +7,8 @@ the median wall time of each command over N runs (default 5), beside its target 
 figure measured before the grader learned to fail a quiet room at once ("before"):
 
 - an untouched step 1 and a solved step 1 (`grade --path DIR 1`);
-- with --steps, every step untouched and solved: an untouched step is no slower than solved;
+- with --steps, every step untouched and solved: an untouched step is no slower than solved
+  (within 0.1 s, what two medians of the same work differ by);
 - the whole reference on every check (`grade --path reference`);
 - `nox -s grade -- ...` against the same `python -m harness.grade ...`: what nox adds;
 - `grade --status` on files that have not changed since they were graded.
@@ -53,8 +54,16 @@ def grade(*args: object) -> list[str]:
     return [sys.executable, "-m", "harness.grade", *map(str, args)]
 
 
-def row(what: str, seconds: float, target: str, before: str, right: bool) -> bool:
-    print(f"{what:<44} {seconds:7.2f} s   target {target:<14} before {before:<10}{'' if right else '  WRONG STATUS'}")
+NOISE = 0.1  # seconds two medians of the same work may differ by on a quiet machine
+
+
+def row(what: str, seconds: float, target: str, met: bool | None, before: str, right: bool) -> bool:
+    """One figure; met: whether it meets its target (None: a figure without one)."""
+    verdict = "" if met is None else "met" if met else "NOT MET"
+    print(
+        f"{what:<36} {seconds:6.2f} s   target {target:<10} {verdict:<8} before {before:<8}"
+        + ("" if right else "  WRONG STATUS")
+    )
     return right
 
 
@@ -74,24 +83,31 @@ def main(argv: list[str]) -> int:
         for number in steps if args.steps else [1]:
             untouched = lessons.write_skeleton(folder / f"untouched{number}", number)
             solved = lessons.write_solution(folder / f"solved{number}", number)
-            seconds_untouched, right = timed(grade("--path", untouched, number), 1, args.runs)
-            ok &= row(f"untouched step {number}", seconds_untouched, "<= 1 s" if number == 1 else "<= solved",
-                      "3.2 s" if number == 1 else "", right)  # fmt: skip
-            seconds_solved, right = timed(grade("--path", solved, number), 0, args.runs)
-            ok &= row(f"solved step {number}", seconds_solved, "<= 1 s" if number == 1 else "", "", right)
+            seconds_untouched, right_untouched = timed(grade("--path", untouched, number), 1, args.runs)
+            seconds_solved, right_solved = timed(grade("--path", solved, number), 0, args.runs)
+            if number == 1:
+                ok &= row(
+                    "untouched step 1", seconds_untouched, "<= 1 s", seconds_untouched <= 1, "3.2 s", right_untouched
+                )
+                ok &= row("solved step 1", seconds_solved, "<= 1 s", seconds_solved <= 1, "", right_solved)
+            else:
+                met = seconds_untouched <= seconds_solved + NOISE
+                ok &= row(f"untouched step {number}", seconds_untouched, "<= solved", met, "", right_untouched)
+                ok &= row(f"solved step {number}", seconds_solved, "", None, "", right_solved)
         seconds, right = timed(grade("--path", ROOT / "reference"), 0, args.runs)
-        ok &= row("the reference, every check", seconds, "<= 4 s", "17 s", right)
+        ok &= row("the reference, every check", seconds, "<= 4 s", seconds <= 4, "17 s", right)
         solved = folder / "solved1" if (folder / "solved1").exists() else lessons.write_solution(folder / "s1", 1)
         direct, right = timed(grade("--path", solved, 1), 0, args.runs)
         through_nox, right_nox = timed([str(NOX), "-s", "grade", "--", "--path", str(solved), "1"], 0, args.runs)
-        ok &= row("what `nox -s grade --` adds", through_nox - direct, "<= 0.5 s", "4 s", right and right_nox)
+        added = through_nox - direct
+        ok &= row("what `nox -s grade --` adds", added, "<= 0.5 s", added <= 0.5, "4 s", right and right_nox)
         lessons_dir = folder / "lessons"
         for number in steps:
             lessons.write_skeleton(lessons_dir / f"step{number}", number)
         shutil.copytree(solved, lessons_dir / "step1", dirs_exist_ok=True)
         timed(grade("--status", "--lessons", lessons_dir), 1, 1)  # grades step 1 once, and saves it
         seconds, right = timed(grade("--status", "--lessons", lessons_dir), 1, args.runs)
-        ok &= row("--status, nothing changed", seconds, "< 1 s", "44 s", right)
+        ok &= row("--status, nothing changed", seconds, "< 1 s", seconds < 1, "44 s", right)
     return 0 if ok else 1
 
 

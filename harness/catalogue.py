@@ -53,7 +53,9 @@ def normalised(message: str, workdir: Path) -> str:
     message = re.sub(r"[^\s\"'(]*/(srv|cli)\.py\b", r"\1.py", message)  # wherever the student keeps it
     message = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", message)
     names: dict[str, str] = {}
-    message = re.sub(r"port \d+", lambda m: "port " + names.setdefault(m.group(0), "PQRS"[min(len(names), 3)]), message)
+    message = re.sub(
+        r"\b(port|PORT) (\d+)", lambda m: f"{m[1]} {names.setdefault(m[2], 'PQRS'[min(len(names), 3)])}", message
+    )
     message = re.sub(r"\d+ (bytes|still wait)", r"N \1", message)
     return WAITED.sub("", message)
 

@@ -37,7 +37,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.procs import MARK, marked
+from harness.procs import MARK, mark, marked
 
 MIB = 1 << 20
 WORKDIR_PREFIX = "chat-check-"  # the temporary folder of a check; reports may strip it
@@ -48,19 +48,20 @@ CGROUP_PREFIX = "chat-harness-"
 class Limits:
     """What one program of a check may use. Each must be far above what a correct program
     needs in the heaviest check: 200 users each with up to 1 MiB waiting in the server's
-    outbox, or 1100 connections at once, served by a thread (or two) each."""
+    outbox, served by a thread (or two) each in a threaded server."""
 
     # RLIMIT_CPU, a backstop for what escapes everything else: tests/variants/threads-server
     # used 38-53 s of CPU in full-room (1100 users, 2200 threads fighting for the GIL) on a
-    # busy machine, and more than 120 s on another (2026-12-02: 85 s of wall time alone);
-    # a busy loop in a check ends at the check's timeouts long before.
+    # busy machine, and more than 120 s on another (2026-12-02: 85 s of wall time alone).
+    # full-room now starts its server with 960 descriptors open and needs 100 users (0.7 s);
+    # the backstop stays: a busy loop in a check ends at the check's timeouts long before.
     cpu_seconds: int = 300
     # RLIMIT_DATA counts the heap, anonymous maps and every thread's whole stack, which glibc
     # sizes by RLIMIT_STACK: at 8 MiB, a server with two threads a connection (tests/variants/
     # threads-server) measured 3.3 GB for 200 users and 16.6 GB for 1100; at 1 MiB, 2.1 GB.
     memory_bytes: int = 4096 * MIB
     stack_bytes: int = 1 * MIB  # also the main thread's: Python's default recursion limit needs < 512 KiB
-    open_files: int = 4096  # RLIMIT_NOFILE: 1100 connections and room to spare
+    open_files: int = 4096  # RLIMIT_NOFILE: full-room's 960 descriptors, its 100 users, and room to spare
     file_bytes: int = 64 * MIB  # RLIMIT_FSIZE: the largest file a program may write
     tasks: int = 4096  # processes and threads at once (pids.max or RLIMIT_NPROC): 2200 threads fit
     processes: int = 32  # more processes than this still running at the end is a fork loop
@@ -153,7 +154,7 @@ class Box:
     def __init__(self, confinement: Confinement, member: str, label: str) -> None:
         self.confinement, self.limits = confinement, confinement.limits
         self.member, self.label = member, label  # "server", "srv.py"
-        self.mark = f"{os.getpid()}-{next(_boxes)}"
+        self.mark = mark(next(_boxes))
         self.cgroup = _pids_cgroup(self.mark, self.limits.tasks)
         self.nproc = None if self.cgroup or os.geteuid() == 0 else _tasks_of(os.getuid()) + self.limits.tasks
         self.printed = 0

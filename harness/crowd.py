@@ -53,27 +53,44 @@ class User:
         self.sock.setblocking(False)
         host, user_port = self.sock.getsockname()
         self.address = f"{host}:{user_port}"
-        self.lines: list[bytes] = []
-        self.partial = b""
+        self.received = bytearray()  # every byte, as it came
+        self.complete = 0  # how many whole lines are in it
+        self._split: tuple[int, list[bytes], bytes] = (0, [], b"")  # (bytes split, lines, partial)
         self.eof = False
         self.outgoing = bytearray()
         self.then = ""  # once everything is written: "close", "reset" or ""
 
-    def read(self) -> None:
+    def read(self, buffer: memoryview) -> None:
+        """Take what arrived, through the hall's buffer: a fresh 256 KB for every recv() would
+        cost a page-faulting allocation each time."""
         try:
-            data = self.sock.recv(RECV_SIZE)
+            size = self.sock.recv_into(buffer)
         except BlockingIOError:
             return
         except OSError:
-            data = b""
-        if not data:
+            size = 0
+        if not size:
             self.eof = True
             return
-        if b"\n" in data:
-            *complete, self.partial = (self.partial + data).split(b"\n")
-            self.lines += complete
-        else:
-            self.partial += data
+        start = len(self.received)
+        self.received += buffer[:size]
+        self.complete += self.received.count(b"\n", start)
+
+    @property
+    def lines(self) -> list[bytes]:
+        """The whole lines received so far (split once per new arrival, when asked)."""
+        return self._lines_and_partial()[0]
+
+    @property
+    def partial(self) -> bytes:
+        """The start of a line whose end has not come (yet)."""
+        return self._lines_and_partial()[1]
+
+    def _lines_and_partial(self) -> tuple[list[bytes], bytes]:
+        if self._split[0] != len(self.received):
+            *lines, partial = bytes(self.received).split(b"\n")
+            self._split = (len(self.received), lines, partial)
+        return self._split[1], self._split[2]
 
     def write(self) -> bool:
         """Send what the socket takes; True once everything is gone."""
@@ -102,6 +119,7 @@ class Hall:
         self._output_seen, self._output = 0, bytearray()
         self.selector = selectors.DefaultSelector()
         self.selector.register(server, selectors.EVENT_READ)
+        self.buffer = memoryview(bytearray(RECV_SIZE))  # every user reads through it (User.read)
 
     def add(self, user: User) -> None:
         self.users.append(user)
@@ -133,8 +151,10 @@ class Hall:
             self.paused.add(user) if paused else self.paused.discard(user)
             self._watch(user)
 
-    def pump(self, timeout: float) -> None:
-        for key, events in self.selector.select(timeout):
+    def pump(self, timeout: float) -> bool:
+        """Read and write what the users and the server's terminal can; True if any could."""
+        happened = self.selector.select(timeout)
+        for key, events in happened:
             if key.data is None:  # the server's terminal
                 self.server.read_available()
                 if self.server.eof:
@@ -145,8 +165,9 @@ class Hall:
                 self.hang_up(user, user.then)
                 continue
             if events & selectors.EVENT_READ:
-                user.read()
+                user.read(self.buffer)
             self._watch(user)
+        return bool(happened)
 
     def send(self, user: User, data: bytes, then: str = "") -> None:
         """Queue data; `then` = "close" or "reset": hang up that way once it has all gone."""
@@ -206,12 +227,12 @@ def run(scenario: Scenario, server: Path, client: Path, timeout: float) -> Outco
     crowd = scenario.crowd
     assert crowd is not None
     timeout = max(timeout, scenario.timeout)
-    _enough_descriptors(crowd.users)
+    _enough_descriptors(crowd.users + crowd.taken)  # an uncontained server inherits the limit
     started = time.monotonic()
     phase_seconds: list[float] = []
     failure = None
     with Room(server, client, rows=scenario.rows, cols=scenario.cols) as room:
-        terminal = room.start_server("server", [HOST, str(free_port())])
+        terminal = room.start_server("server", [HOST, str(free_port())], taken=crowd.taken)
         hall = Hall(room, terminal)
         book = streams.Book(crowd)
         phases = [_start, _connect, _talk, _everyone_leaves, _last_user]
@@ -376,7 +397,7 @@ def _wait_for_lines(hall: Hall, book: "streams.Book", users: list, timeout: floa
         if frozen is not None:
             frozen()
         wanted = book.wanted(hall.server_output())
-        return wanted is not None and all(len(user.lines) >= wanted[user.address] for user in users)
+        return wanted is not None and all(user.complete >= wanted[user.address] for user in users)
 
     try:
         hall.wait_until(arrived, timeout, f"waiting for {what}", poll=POLL)

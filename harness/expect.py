@@ -5,6 +5,7 @@ line that matches teaches it: the server's start line teaches {port}, its join l
 teaches a user's address.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -28,6 +29,24 @@ def fill(template: str, values: dict[str, str]) -> str:
 
 def _learn(template: str, line: str, values: dict[str, str]) -> dict[str, str] | None:
     """The values that make the template read as line, or None when it cannot."""
+    if "{" not in template:  # most lines: no placeholder
+        return {} if template == line else None
+    known = tuple((name, values[name]) for name in _names(template) if name in values)
+    pattern, names = _pattern(template, known)
+    found = pattern.fullmatch(line)
+    return None if found is None else {name: found.group(name) for name in names}
+
+
+@functools.lru_cache(maxsize=1024)
+def _names(template: str) -> tuple[str, ...]:
+    return tuple(PLACEHOLDER.findall(template))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(template: str, known: tuple[tuple[str, str], ...]) -> tuple[re.Pattern, tuple[str, ...]]:
+    """The template as a regular expression, with the known values in it, and the names of
+    the values it would learn. Judging a room asks the same again and again: kept."""
+    values = dict(known)
     pattern, names, pos = [], [], 0
     for m in PLACEHOLDER.finditer(template):
         pattern.append(re.escape(template[pos : m.start()]))
@@ -43,8 +62,7 @@ def _learn(template: str, line: str, values: dict[str, str]) -> dict[str, str] |
             names.append(name)
         pos = m.end()
     pattern.append(re.escape(template[pos:]))
-    found = re.fullmatch("".join(pattern), line)
-    return None if found is None else {name: found.group(name) for name in names}
+    return re.compile("".join(pattern)), tuple(names)
 
 
 def matches(template: str, line: str, values: dict[str, str]) -> bool:

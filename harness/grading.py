@@ -13,16 +13,20 @@ memory, files, processes and output, in a temporary folder of their own. A limit
 broke fails the check, named as its cause.
 """
 
+import contextlib
 import dataclasses
 import functools
+import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import containment, explain, runner
+from harness import containment, explain, procs, runner
 from harness.manifest import LESSONS, Check, Manifest
 
 
@@ -161,39 +165,119 @@ def grade(
     on_result: Callable[[CheckResult], None] | None = None,
     limits: containment.Limits | None = containment.LIMITS,
 ) -> Grade:
-    """Run every target's checks, independent ones side by side, in the manifest's order.
-    limits: what each program may use (None: run them uncontained, in place)."""
+    """Run every target's checks, side by side, and give the results in the manifest's order.
+    limits: what each program may use (None: run them uncontained, in place).
+
+    The heaviest checks start first, and a check does not wait for the checks it needs: it
+    is skipped before it starts if one of them already found that the program cannot run,
+    and its result is replaced by that skip if one finds it later (then it failed at once
+    too). on_result hears each result once the results of the checks it needs are final."""
     started = time.monotonic()
-    pending = [(target, check) for target in targets for check in target.checks]
-    done: dict[tuple[str, str], CheckResult] = {}
+    order = [(target, check) for target in targets for check in target.checks]
+    gates = {need for _, check in order for need in check.needs}  # "start": the first to say it cannot run
+    pending = sorted(order, key=lambda pair: (not (pair[1].name in gates and not pair[1].needs), -_weight(pair[1])))
+    raw: dict[tuple[str, str], CheckResult] = {}  # as each check ended
+    final: dict[tuple[str, str], CheckResult] = {}  # ... once the checks it needs are final
     running: dict[Future, tuple[Target, Check]] = {}
+    slots = workers or os.cpu_count() or 2
 
-    def finish(result: CheckResult) -> None:
-        done[(result.target.label, result.check.name)] = result
-        if on_result:
-            on_result(result)
+    def finalise() -> None:
+        for target, check in order:
+            key = (target.label, check.name)
+            needed = [final.get((target.label, need)) for need in check.needs]
+            if key in final or key not in raw or None in needed:
+                continue
+            stopped = next((result for result in needed if result and result.cannot_run), None)
+            result = raw[key]
+            if stopped:
+                why = f"{stopped.check.name} found that the program cannot run. {stopped.message}"
+                result = CheckResult(target, check, "skipped", why)
+            final[key] = result
+            if on_result:
+                on_result(result)
 
-    crowds = {check.scenario for _, check in pending if check.load().crowd is not None}
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+    def crowd_running() -> bool:
+        return any(c.load().crowd is not None for _, c in running.values())
+
+    procs.bare_python()  # made once, here, for every worker
+    pool, broken = _workers(slots), False
+    try:
         while pending or running:
+            if broken and not running:
+                pool.shutdown(wait=True)
+                pool, broken = _workers(slots), False
             for target, check in list(pending):
-                needed = [done.get((target.label, need)) for need in check.needs]
-                if None in needed:
-                    continue  # a check it needs has not finished yet
-                if check.scenario in crowds and any(c.scenario in crowds for _, c in running.values()):
+                if len(running) >= slots or broken:
+                    break
+                if check.load().crowd is not None and crowd_running():
                     continue  # crowds (hundreds of users, a thread each in some servers) take turns
                 pending.remove((target, check))
-                stopped = next((result for result in needed if result and result.cannot_run), None)
-                if stopped:
-                    why = f"{stopped.check.name} found that the program cannot run. {stopped.message}"
-                    finish(CheckResult(target, check, "skipped", why))
+                needed = [final.get((target.label, need)) for need in check.needs]
+                if any(result and result.cannot_run for result in needed):
+                    raw[(target.label, check.name)] = CheckResult(target, check, "skipped")  # finalise says why
                 else:
-                    running[pool.submit(run_check, target, check, timeout, limits)] = (target, check)
+                    running[pool.submit(_run_in_worker, target, check, timeout, limits)] = (target, check)
+            finalise()
             if running:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    del running[future]
-                    finish(future.result())
-    order = {(t.label, c.name): i for i, (t, c) in enumerate((t, c) for t in targets for c in t.checks)}
-    results = sorted(done.values(), key=lambda r: order[(r.target.label, r.check.name)])
+                    target, check = running.pop(future)
+                    try:
+                        raw[(target.label, check.name)] = future.result()
+                    except BrokenProcessPool:  # a worker was killed from outside (out of memory?)
+                        why = "a worker process of the grader was killed while this check ran; grade again"
+                        raw[(target.label, check.name)] = CheckResult(target, check, "failed", why)
+                        broken = True  # its other checks fail the same way; then a new pool
+    except KeyboardInterrupt:  # pressed in a terminal, it reached the workers too; sent to us alone, pass it on
+        for worker in multiprocessing.active_children():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(worker.pid, signal.SIGINT)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # each worker has ended its own rooms' programs
+    finalise()
+    results = [final[(target.label, check.name)] for target, check in order]
     return Grade(results, time.monotonic() - started)
+
+
+def _workers(slots: int) -> ProcessPoolExecutor:
+    """Processes, not threads: the harness's own work (reading hundreds of sockets, drawing
+    screens) would wait for one interpreter lock, and two checks would take as long as the
+    two one after the other. Forked, so that they start at once, with everything set as it is
+    here (a test's changes too)."""
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=slots, mp_context=context, initializer=_worker_starts)
+
+
+_checking = False  # in a worker: whether a check runs now
+
+
+def _worker_starts() -> None:
+    """Ctrl-C ends the check a worker runs (its room ends its programs on the way out); a
+    worker waiting for its next check lets it pass, and goes when the grader shuts it down."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        if _checking:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+
+
+def _run_in_worker(
+    target: Target, check: Check, timeout: float | None, limits: containment.Limits | None
+) -> CheckResult:
+    global _checking
+    _checking = True
+    try:
+        return run_check(target, check, timeout, limits)
+    finally:
+        _checking = False
+
+
+def _weight(check: Check) -> float:
+    """How long a check may take, roughly, to start the long ones first: a crowd most; then
+    by the steps its scenario acts, and the kilobytes it sends."""
+    scenario = check.load()
+    if scenario.crowd is not None:
+        return 1e6 + scenario.crowd.users * scenario.crowd.messages
+    return sum(1 + len(step.data) / 1024 for step in scenario.steps)

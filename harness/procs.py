@@ -1,9 +1,15 @@
 """Starting programs the way a person's shell would, and ending every one of them by PID."""
 
+import atexit
 import contextlib
+import fcntl
+import functools
 import os
+import platform
+import shutil
 import signal
 import sys
+import tempfile
 import termios
 import time
 from collections.abc import Iterator
@@ -11,12 +17,35 @@ from pathlib import Path
 
 
 def python_command(program: Path, *args: str) -> list[str]:
-    """Run with the interpreter running the harness: the `python3` on PATH may be a slow shim."""
-    return [sys.executable, str(program), *args]
+    """Run with the interpreter running the harness (the `python3` on PATH may be a slow
+    shim), in an environment holding the standard library only (bare_python)."""
+    return [str(bare_python()), str(program), *args]
+
+
+@functools.cache
+def bare_python() -> Path:
+    """The harness's Python in a virtual environment of its own with nothing installed, as a
+    student's bare `python3` is: the kit's environment would cost every program it starts
+    25 ms in `site` (the editable install's import hook), and offer packages the kit's rules
+    do not allow. Two files in a temporary folder, made once per process, removed at exit."""
+    base = Path(getattr(sys, "_base_executable", "") or sys.executable)
+    folder = Path(tempfile.mkdtemp(prefix="chat-python-"))
+    maker = os.getpid()  # a forked worker that exits leaves it to the process that made it
+    atexit.register(lambda: os.getpid() == maker and shutil.rmtree(folder, ignore_errors=True))
+    folder.chmod(0o755)  # a program run as another user needs it too
+    (folder / "pyvenv.cfg").write_text(
+        f"home = {base.parent}\ninclude-system-site-packages = false\nversion = {platform.python_version()}\n"
+    )
+    (folder / "bin").mkdir(mode=0o755)
+    python = folder / "bin" / "python3"
+    python.symlink_to(base)
+    return python
 
 
 def pinned_env() -> dict[str, str]:
-    """The same environment on every machine: inherited PYTHON* variables change buffering."""
+    """The same environment on every machine: inherited PYTHON* variables change buffering.
+    It carries the harness's mark (MARK), so that leftovers() finds what any of its worker
+    processes started."""
     return {
         "PATH": os.environ.get("PATH", os.defpath),
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -24,6 +53,7 @@ def pinned_env() -> dict[str, str]:
         "LC_ALL": "C.UTF-8",
         "TERM": "xterm",
         "PYTHONDONTWRITEBYTECODE": "1",  # leave no __pycache__ in the folders we grade
+        MARK: mark(0),
     }
 
 
@@ -41,6 +71,21 @@ def default_sigint() -> None:
         termios.tcsetattr(0, termios.TCSANOW, attributes)
 
 
+def take_descriptors(below: int) -> None:
+    """Run in the child before exec: open /dev/null on every free descriptor number from 3
+    up to `below`, so the program's own sockets are numbered from there. A crowd uses it to
+    bring a server to select()'s ceiling of 1024 with a few dozen users, not a thousand."""
+    if below <= 3:
+        return
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.set_inheritable(null, True)
+    for number in range(3, below):
+        try:
+            fcntl.fcntl(number, fcntl.F_GETFD)  # in use (the pipe that reports a failed exec)
+        except OSError:
+            os.dup2(null, number)
+
+
 @contextlib.contextmanager
 def sigint_held() -> Iterator[None]:
     """Hold back Ctrl-C while a child is started and recorded, so none goes unrecorded;
@@ -56,17 +101,24 @@ def sigint_held() -> Iterator[None]:
 started_sessions: list[int] = []
 
 
-# A contained program's environment carries MARK=<harness PID>-<n>, and so does that of
-# every process it starts, even one that leaves its session (see harness/containment.py).
+# Every program's environment carries MARK=<harness PID>-<worker PID>-<n>, and so does that
+# of every process it starts, even one that leaves its session (see harness/containment.py);
+# n is 0 for a program not contained. The harness's PID is the one of the process that
+# imported this module: its worker processes (grading.grade) are forked from it.
 MARK = "CHAT_HARNESS_BOX"
+HARNESS_PID = os.getpid()
+
+
+def mark(n: int) -> str:
+    return f"{HARNESS_PID}-{os.getpid()}-{n}"
 
 
 def leftovers() -> list[int]:
     """Processes still alive in any session the harness started, or marked as started by
-    a program it contained: there should be none."""
+    it or its workers: there should be none."""
     ours = set(started_sessions)
     in_sessions = [pid for pid, session in live_processes() if session in ours]
-    return sorted({*in_sessions, *marked(f"{MARK}={os.getpid()}-")})
+    return sorted({*in_sessions, *marked(f"{MARK}={HARNESS_PID}-")})
 
 
 def marked(entry: str) -> list[int]:
@@ -133,23 +185,46 @@ def is_idle(pid: int) -> bool:
     """Whether every thread of the program waits, for input or a peer: nothing more happens
     until something arrives. (is_waiting looks at the main thread only.)"""
     try:
-        threads = list(Path(f"/proc/{pid}/task").iterdir())
+        threads = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return True  # gone
-    return all(_sleeps_in(thread, (WAITING_SYSCALLS | PEER_SYSCALLS) - SLEEP_SYSCALLS) for thread in threads)
+    calls = (WAITING_SYSCALLS | PEER_SYSCALLS) - SLEEP_SYSCALLS
+    return all(_sleeps_in(f"/proc/{pid}/task/{thread}", calls) for thread in threads)
 
 
-def _sleeps_in(task: Path, calls: set[int]) -> bool:
+def _sleeps_in(task: Path | str, calls: set[int]) -> bool:
     """Whether the process or thread whose /proc folder this is sleeps in one of these calls;
-    True when it cannot be read (it has ended, or is not ours): nothing to wait for."""
+    True when it cannot be read (it has ended, or is not ours): nothing to wait for.
+    (Read with os.read: this is asked hundreds of times a second.)"""
     try:
-        stat = (task / "stat").read_text()
-        if stat[stat.rindex(")") + 2] != "S":
+        stat = _read(f"{task}/stat")
+        if stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] != b"S":
             return False
-        call = (task / "syscall").read_text().split()[0]
-    except (OSError, IndexError):
+        call = _read(f"{task}/syscall").split()[0]
+    except (OSError, IndexError, ValueError):
         return True
     return call.isdigit() and int(call) in calls
+
+
+def _read(path: str) -> bytes:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 4096)
+    finally:
+        os.close(fd)
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process (all its threads) has used so far; 0.0 once it cannot be read."""
+    try:
+        stat = _read(f"/proc/{pid}/stat")
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(b")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
 def kill_session(leader: int, timeout: float = 5.0) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from harness import containment
 from harness.ports import HOST
-from harness.procs import is_idle, is_waiting, python_command
+from harness.procs import cpu_seconds, is_idle, is_waiting, python_command
 from harness.robot import FakeServer, Robot, Wire
-from harness.tcpinfo import connections, hex_address, unread
+from harness.tcpinfo import lookup
 from harness.terminal import Terminal
 from harness.timeline import Timeline
 
@@ -24,21 +24,27 @@ QUIET_PATIENCE = 0.5  # seconds a room that shows what it should may take to fal
 # longer than a terminal's output takes to pass through the kernel on a busy machine, and
 # than the partners' patience with a line without its end (harness/partners/lines.py).
 QUIET_VERDICT = 0.3
+# Seconds a room that shows something else may go on without a byte printed or received
+# while one of its programs runs flat out (SPIN_SHARE of a core): a loop that never waits.
+SPIN_VERDICT = 0.6
+SPIN_SHARE = 0.5
 
 
 def wait_while_pumping(
-    condition: Callable[[], bool], pump: Callable[[float], None], timeout: float, poll: float | None = None
+    condition: Callable[[], bool], pump: Callable[[float], bool], timeout: float, poll: float | None = None
 ) -> bool:
-    """Pump (read what arrives, waiting at most the time given) until condition() holds (True)
-    or timeout seconds pass (False). poll: also look again this often, backing off."""
-    deadline = time.monotonic() + timeout
+    """Pump (read what arrives, waiting at most the time given; True if anything came) until
+    condition() holds (True) or timeout seconds pass (False). poll: also look again this
+    often, backing off while nothing happens: a program falls quiet a moment after its last
+    output, and that moment is looked for soon after every output."""
+    deadline, first_poll = time.monotonic() + timeout, poll
     while not condition():
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return False
-        pump(remaining if poll is None else min(remaining, poll))
+        busy = pump(remaining if poll is None else min(remaining, poll))
         if poll is not None:  # quick for short waits, cheap for long ones
-            poll = min(poll * 1.5, MAX_POLL)
+            poll = first_poll if busy else min(poll * 1.5, MAX_POLL)
     return True
 
 
@@ -80,9 +86,10 @@ class Room:
 
     # --- who is in the room -------------------------------------------------------------
 
-    def start_server(self, name: str, args: list[str] | None = None) -> Terminal:
-        """The server, as `srv.py 127.0.0.1 PORT` on the room's port (see harness/ports.py)."""
-        return self._spawn(name, self.server_program, [HOST, str(self.port)] if args is None else args)
+    def start_server(self, name: str, args: list[str] | None = None, taken: int = 0) -> Terminal:
+        """The server, as `srv.py 127.0.0.1 PORT` on the room's port (see harness/ports.py);
+        taken: it starts with descriptors up to this number open (procs.take_descriptors)."""
+        return self._spawn(name, self.server_program, [HOST, str(self.port)] if args is None else args, taken)
 
     def start_client(self, name: str, args: list[str] | None = None) -> Terminal:
         return self._spawn(name, self.client_program, [HOST, str(self.port)] if args is None else args)
@@ -99,14 +106,16 @@ class Room:
         self.members[name] = robot
         return robot
 
-    def _spawn(self, name: str, program: Path, args: list[str]) -> Terminal:
+    def _spawn(self, name: str, program: Path, args: list[str], taken: int = 0) -> Terminal:
         box, cwd = None, None
         if self.confinement and self.workdir:
             program, cwd = self.workdir.place(program), self.workdir.cwd
             box = containment.Box(self.confinement, name, program.name)
         argv = python_command(program, *args)
         try:
-            terminal = Terminal(name, argv, self.timeline, rows=self.rows, cols=self.cols, box=box, cwd=cwd)
+            terminal = Terminal(
+                name, argv, self.timeline, rows=self.rows, cols=self.cols, box=box, cwd=cwd, taken=taken
+            )
         except BaseException:
             if box is not None:
                 box.release()
@@ -126,19 +135,21 @@ class Room:
 
     # --- reading and waiting ------------------------------------------------------------
 
-    def pump(self, timeout: float) -> None:
-        """Read whatever any member has to give, waiting at most timeout for the first byte."""
+    def pump(self, timeout: float) -> bool:
+        """Read whatever any member has to give, waiting at most timeout for the first byte;
+        True if there was anything to read or write."""
         members = [m for m in self.members.values() if not m.eof]
         readers = [m for m in members if getattr(m, "reads", True)]
         writers = [m for m in members if isinstance(m, Wire) and m.outgoing and m.sock is not None]
         if not readers and not writers:
             time.sleep(min(timeout, POLL))  # only a process's exit status can still change
-            return
+            return False
         readable, writable = ready(readers, writers, timeout)
         for member in readable:
             member.read_available()
         for wire in writable:
             wire.write_some()
+        return bool(readable or writable)
 
     def wait_until(self, condition: Callable[[], bool], timeout: float, poll: float | None = None) -> bool:
         """Read until condition() holds (True) or timeout seconds pass (False).
@@ -146,16 +157,24 @@ class Room:
         poll: also look again this often, for conditions that no output announces."""
         return wait_while_pumping(condition, self.pump, timeout, poll)
 
-    def is_quiet(self) -> bool:
+    def is_quiet(self, unread_too: bool = True) -> bool:
         """Nothing more can appear unless someone acts: every program waits for input, no
-        terminal has output unread, and no byte waits unread on the room's connections."""
+        terminal has output unread, and no byte waits unread on the room's connections.
+
+        unread_too=False leaves out the last: a program that has waited a while with bytes
+        (or a connection to accept) unread is not watching them, and that is a verdict."""
         terminals = [m for m in self.members.values() if isinstance(m, Terminal) and not m.eof]
         if ready(terminals, [], 0)[0]:
             return False
         if not all(is_idle(t.pid) for t in terminals):
             return False
-        deaf = {w.address for w in self.members.values() if isinstance(w, Wire) and not w.reads}
-        return self.port == 0 or unread(self.port, deaf) == 0
+        if not unread_too:
+            return True
+        wires = [m for m in self.members.values() if isinstance(m, Wire) and m.reads and m.peer[1]]
+        return all(_unread(wire) == 0 for wire in wires)
+
+    def spinning(self) -> "SpinWatch":
+        return SpinWatch(self)
 
     def press_ctrl_c(self, terminal: Terminal, patience: float = 1.0) -> None:
         """Ctrl-C once the program waits for input, as a person would press it (a SIGINT that
@@ -168,7 +187,6 @@ class Room:
         """Wait until the program at the other end has read everything the wire sent: the
         kernel there has acknowledged every byte, and none of them waits unread. The kernel's
         table is looked at on its own schedule, not at every byte some terminal prints."""
-        ends = (hex_address(wire.address), hex_address(wire.peer))
         next_look, interval = 0.0, POLL
 
         def all_read() -> bool:
@@ -176,9 +194,8 @@ class Room:
             if time.monotonic() < next_look:
                 return False
             next_look, interval = time.monotonic() + interval, min(interval * 1.5, MAX_POLL)
-            rows = {(local, remote): (sent, received) for local, remote, sent, received in connections()}
-            ours, theirs = rows.get(ends), rows.get(ends[::-1])
-            return (ours is None or ours[0] == 0) and (theirs is None or theirs[1] == 0)
+            ours, theirs = lookup(wire.address, wire.peer), lookup(wire.peer, wire.address)
+            return (ours is None or ours.sent == 0) and (theirs is None or theirs.received == 0)
 
         return self.wait_until(all_read, timeout, poll=POLL)
 
@@ -199,3 +216,42 @@ class Room:
             self.workdir.remove()
         if errors:
             raise errors[0]
+
+
+def _unread(wire: Wire) -> int:
+    """Bytes waiting unread at either end of a robot's connection. (The programs' connections
+    with each other need no look: a program with bytes to read on a socket it watches is
+    woken as they arrive, and is_idle sees it running.)"""
+    ends = (lookup(wire.address, wire.peer), lookup(wire.peer, wire.address))
+    return sum(end.received for end in ends if end is not None)
+
+
+class SpinWatch:
+    """Which program, if any, has run flat out without the room seeing a byte: nothing
+    printed, nothing received, for SPIN_VERDICT seconds. Such a room never falls quiet, and
+    waiting out the timeout would tell the student nothing more."""
+
+    def __init__(self, room: Room) -> None:
+        self.room = room
+        self._reset()
+
+    def _reset(self) -> None:
+        self.events = len(self.room.timeline.events)
+        self.since = time.monotonic()
+        self.cpu = {name: cpu_seconds(t.pid) for name, t in self._terminals()}
+
+    def _terminals(self) -> list[tuple[str, Terminal]]:
+        return [(n, m) for n, m in self.room.members.items() if isinstance(m, Terminal) and not m.eof]
+
+    def culprit(self) -> str | None:
+        """The member whose program spins; None while the room changes or nobody spins."""
+        if len(self.room.timeline.events) != self.events:
+            self._reset()
+            return None
+        elapsed = time.monotonic() - self.since
+        if elapsed < SPIN_VERDICT:
+            return None
+        for name, terminal in self._terminals():
+            if cpu_seconds(terminal.pid) - self.cpu.get(name, 0.0) >= SPIN_SHARE * elapsed:
+                return name
+        return None

@@ -15,7 +15,7 @@ from harness import crowd, ports
 from harness.expect import NO_LINE_END, SERVER_PORT, Mismatch, compare, fill
 from harness.outcome import Failure, Outcome
 from harness.robot import FakeServer, Wire
-from harness.room import POLL, QUIET_PATIENCE, QUIET_VERDICT, Room
+from harness.room import POLL, QUIET_PATIENCE, QUIET_VERDICT, SPIN_VERDICT, Room
 from harness.scenario import FREE_PORT, LINGERING_PORT, Scenario, Step
 from harness.tcpinfo import lingers
 from harness.terminal import CTRL_D, ENTER, Terminal
@@ -200,14 +200,33 @@ def _send_in_pieces(room: Room, wire: Wire, step: Step, timeout: float) -> None:
     cuts = [0, *step.split, len(step.data)]
     for start, end in itertools.pairwise(cuts):
         wire.queue(step.data[start:end])
-        if not room.wait_until(lambda: not wire.outgoing, timeout):
+        stalled = Stall(room, lambda: len(wire.outgoing))
+        if not room.wait_until(lambda s=stalled: not wire.outgoing or s(), timeout, poll=POLL) or wire.outgoing:
+            when = "while every program waits" if stalled.verdict else f"after {timeout:g} s"
             problem = (
                 f"{wire.name}: expected the program to read all {end - start} bytes {wire.name} sent, "
-                f"but {len(wire.outgoing)} still wait after {timeout:g} s: it stopped reading"
+                f"but {len(wire.outgoing)} still wait {when}: it stopped reading"
             )
             raise StepFailed(wire.name, problem)
         if not room.wait_until_read(wire, timeout):
             raise StepFailed(wire.name, f"the program did not read the first {end} bytes {wire.name} sent")
+
+
+class Stall:
+    """True once the room has been quiet (every program waiting) for QUIET_VERDICT seconds
+    while what is left to do, `left()`, stayed the same: nothing will move it any more."""
+
+    def __init__(self, room: Room, left: Callable[[], int]) -> None:
+        self.room, self.left = room, left
+        self.last, self.since, self.verdict = -1, 0.0, False
+
+    def __call__(self) -> bool:
+        now, left = time.monotonic(), self.left()
+        if left != self.last or not self.room.is_quiet(unread_too=False):
+            self.last, self.since = left, now
+            return False
+        self.verdict = now - self.since >= QUIET_VERDICT
+        return self.verdict
 
 
 def _crashed(member: Terminal | Wire) -> bool:
@@ -257,17 +276,22 @@ def _wait_for(
     learned: dict[str, str] = {}
     matched_since: float | None = None
     quiet_since: float | None = None
+    spin, spinning = room.spinning(), None
+    final_since: float | None = None
 
     def settled() -> bool:
-        nonlocal unmet, learned, matched_since, quiet_since
+        nonlocal unmet, learned, matched_since, quiet_since, spinning, final_since
         unmet, learned = _judge(room, looked, checked, exits, values, shown)
         if unmet is not None:
             matched_since = None
-            if unmet.final:
-                return True
-            if not room.is_quiet():
+            if unmet.final:  # ... once the others have settled too: a program that crashed, and
+                # closed every connection as it went, may not have been seen ending yet
+                final_since = final_since or time.monotonic()
+                return room.is_quiet(unread_too=False) or time.monotonic() - final_since >= QUIET_PATIENCE
+            if not room.is_quiet(unread_too=False):
                 quiet_since = None
-                return False
+                spinning = spin.culprit()
+                return spinning is not None  # busy, silent and wrong: nothing more will come either
             quiet_since = quiet_since or time.monotonic()
             return time.monotonic() - quiet_since >= QUIET_VERDICT  # quiet and wrong: nothing more will come
         # Every screen matches; is more on its way (an echo to the sender, say)?
@@ -281,7 +305,13 @@ def _wait_for(
         values.update(learned)
         return
     problem = unmet.problem + _how_it_ended(room.members[unmet.member], unmet)
-    if not unmet.final:
+    if spinning:
+        problem += (
+            f" ({spinning}: its program ran flat out for {SPIN_VERDICT:g} s, printing and sending nothing: a loop "
+            "that never waits? select() reports a socket as readable again and again until the program reads it, "
+            "or closes it once the other end has closed)"
+        )
+    elif not unmet.final:
         problem += " (and every program waited for input: nothing more was on its way)" if quiet_since else ""
         problem += "" if quiet_since else f" (still so after {timeout:g} s)"
     raise StepFailed(unmet.member, problem, unmet.mismatch)
@@ -320,9 +350,10 @@ def _judge(
             if isinstance(member, Wire) and member.unfinished:
                 problem += f"; it received {member.unfinished!r} with no line end after it: {NO_LINE_END}"
             unmet.append(Unmet(member.eof, name, problem, mismatch))
-    if unmet:  # a screen that can no longer change says the most, and at once; a crash the most
-        final = sorted((u for u in unmet if u.final), key=lambda u: not _crashed(room.members[u.member]))
-        return (final[0] if final else unmet[0]), {}
+    if unmet:  # a crash says the most, once its last words are read; then a screen that can no longer change
+        crashed = [u for u in unmet if _crashed(room.members[u.member])]
+        final = [u for u in unmet if u.final]
+        return (crashed or final or unmet)[0], {}
     for name, status in exits.items():
         terminal = room.terminal(name)
         ended = terminal.eof and terminal.has_exited()

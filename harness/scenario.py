@@ -34,6 +34,9 @@ every byte each received (harness/crowd.py says how):
     resets = 0         # talkers that reset their connection after half of their lines
     laggers = 0        # users that do not read until everyone else has all the lines
     may_refuse = false # true: the server may turn users away with the room-full line
+    taken = 0          # the server starts with descriptors 0 to taken-1 open, so that its
+                       # sockets are numbered from there (960: select()'s ceiling of 1024
+                       # after a few dozen users)
 """
 
 import codecs
@@ -61,7 +64,7 @@ FREE_PORT = "{free}"  # in args: a port the harness found free, which {port} mus
 LINGERING_PORT = "{lingering}"  # ... and one on which a connection lingers in TIME_WAIT
 DEFAULTS = {"timeout": 3.0, "rows": 200, "cols": 120, "blank_rows": False}
 TOP_KEYS = {"name", "description", "step", "judge", "crowd", *DEFAULTS}
-CROWD_KEYS = {"users", "messages", "talkers", "leavers", "resets", "laggers", "may_refuse"}
+CROWD_KEYS = {"users", "messages", "talkers", "leavers", "resets", "laggers", "may_refuse", "taken"}
 
 
 class ScenarioError(Exception):
@@ -96,18 +99,22 @@ class Crowd:
     resets: int = 0
     laggers: int = 0
     may_refuse: bool = False
+    taken: int = 0  # descriptors 0 to taken-1 are open when the server starts
 
     def phases(self) -> tuple[Step, ...]:
         """What a crowd run does, as steps a report can name (the crowd runner acts them)."""
         departing = f", {self.leavers} of them leaving and {self.resets} resetting half-way"
         departing += f", while {self.laggers} users do not read" if self.laggers else ""
+        started = "the server starts"
+        if self.taken:
+            started += f" with descriptors 0 to {self.taken - 1} already open, as a busy process's may be"
         notes = [
             f"{self.users} users connect, in batches, and each waits for its first line",
             f"{self.talkers} of them send {self.messages} lines each at once" + departing,
             "everyone still there leaves at once",
             "a last user connects: the room goes on",
         ]
-        return (Step("start", "server", note="the server starts"), *(Step("crowd", "crowd", note=n) for n in notes))
+        return (Step("start", "server", note=started), *(Step("crowd", "crowd", note=n) for n in notes))
 
 
 @dataclass(frozen=True)

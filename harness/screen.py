@@ -4,7 +4,11 @@ import codecs
 
 import pyte
 
-RENDER_LIMIT = 256 * 1024  # bytes rendered at most; more is kept raw, not drawn (pyte is slow)
+# Bytes rendered at most; more is kept raw, not drawn. pyte draws ~200 KB a second, and a
+# screen of 200 rows of 120 columns holds 24,000 characters: the graded scenarios print at
+# most a few KB a screen, and a server that prints every message it relays (slow-reader's
+# 9 MB) would only scroll what was drawn off the top.
+RENDER_LIMIT = 32 * 1024
 
 
 class Screen:
@@ -29,10 +33,20 @@ class Screen:
     def lines(self) -> list[str]:
         """Every row down to the last one with text on it, without trailing blanks."""
         if self._lines is None:
-            buffer, cols = self._screen.buffer, self._screen.columns
-            rows = {y: "".join(buffer[y][x].data for x in range(cols)).rstrip() for y in list(buffer)}
+            rows = {y: _text(row, self._screen.columns) for y, row in list(self._screen.buffer.items())}
             last = max((y for y, text in rows.items() if text), default=-1)
             self._lines = [rows.get(y, "") for y in range(last + 1)]
         if self._not_rendered:
             return [*self._lines, f"[{self._not_rendered} more bytes of output, not drawn]"]
         return list(self._lines)
+
+
+def _text(row: dict, cols: int) -> str:
+    """A pyte row as text: only the cells drawn are stored (a wide character's second cell
+    holds ""), the others are blanks."""
+    width = min(max(row, default=-1) + 1, cols)
+    chars = [" "] * width
+    for x, cell in list(row.items()):
+        if x < width:
+            chars[x] = cell.data
+    return "".join(chars).rstrip()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pexpect
 
 from harness.containment import Box
-from harness.procs import default_sigint, kill_session, pinned_env, sigint_held, started_sessions
+from harness.procs import default_sigint, kill_session, pinned_env, sigint_held, started_sessions, take_descriptors
 from harness.screen import Screen
 from harness.timeline import Timeline
 
@@ -21,6 +21,14 @@ CTRL_C = b"\x03"
 CTRL_D = b"\x04"
 ENTER = b"\r"
 TIOCGPTN = 0x80045430  # the pty's number, /dev/pts/N (the same on x86-64 and arm64)
+
+
+def _before_exec(box: Box | None, taken: int) -> None:
+    """In the child: Ctrl-C as a terminal delivers it, the box's limits, the descriptors taken."""
+    default_sigint()
+    if box is not None:
+        box.enter()
+    take_descriptors(taken)
 
 
 class Terminal:
@@ -33,8 +41,10 @@ class Terminal:
         cols: int,
         box: Box | None = None,
         cwd: Path | None = None,
+        taken: int = 0,
     ) -> None:
-        """box: the limits the program runs in (harness/containment.py), or None: none."""
+        """box: the limits the program runs in (harness/containment.py), or None: none.
+        taken: the program starts with descriptors up to this number open (take_descriptors)."""
         self.name = name
         self.box = box
         self.stopped = False  # by the harness, for printing too much
@@ -50,7 +60,7 @@ class Terminal:
                 argv[1:],
                 dimensions=(rows, cols),
                 env=pinned_env() | (box.env() if box else {}),
-                preexec_fn=default_sigint if box is None else lambda: (default_sigint(), box.enter()),
+                preexec_fn=lambda: _before_exec(box, taken),
                 cwd=cwd,
                 echo=True,
             )
@@ -149,7 +159,11 @@ class Terminal:
     def kill(self) -> None:
         """End the program and everything it started, at once, and wait for it."""
         self.ended_by_harness = not self.settled_exit()
-        kill_session(self.pid)
+        if self.box is not None and self.box.cgroup is not None:  # it holds all: no need to look for them
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        else:
+            kill_session(self.pid)
         if self.box is not None:
             self.box.end(self.pid)
         if not self.has_exited():

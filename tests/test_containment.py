@@ -141,7 +141,8 @@ def with_needs(*names: str) -> tuple[Check, ...]:
 
 @pytest.mark.slow
 def test_the_reference_passes_the_heaviest_checks_within_the_default_limits(tmp_path):
-    """slow-reader's server prints 9 MB; stress has 200 users; full-room 1100 connections."""
+    """slow-reader's server prints 9 MB; stress has 200 users; full-room's server holds ~1100
+    descriptors."""
     folder = reference_submission(tmp_path / "reference")
     checks = with_needs("slow-reader", "stress", "full-room")
     grade = grading.grade([grading.Target("reference", folder, checks)])

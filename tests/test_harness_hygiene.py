@@ -8,6 +8,7 @@ import pytest
 from harness import procs, runner
 from harness.room import Room
 from harness.scenario import from_table
+from harness.screen import RENDER_LIMIT
 from harness.terminal import Terminal
 from harness.timeline import Timeline
 
@@ -49,7 +50,12 @@ def test_a_room_ends_its_programs_and_their_children_when_a_check_raises(tmp_pat
     assert procs.session_members(server.pid) == []
 
 
-@pytest.mark.parametrize(("lines", "drawn"), [(3000, True), (9000, False)])
+LINE_BYTES = 72  # "line 0001 " and 60 x's, and "\r\n"
+
+
+@pytest.mark.parametrize(
+    ("lines", "drawn"), [(RENDER_LIMIT // LINE_BYTES - 10, True), (RENDER_LIMIT // LINE_BYTES * 4, False)]
+)
 def test_a_program_that_prints_a_lot_is_read_while_waiting(tmp_path, lines, drawn):
     """A pty nobody reads blocks its writer after ~18 KB; the room keeps reading, and draws
     up to its render limit (past it, a note says how much more there was)."""

@@ -6,11 +6,14 @@ message as one send() with no line end (as the documentation's server does) its 
 the same way (lines.py). So a server written as the documentation shows is judged on what
 its users see, not on the kit's framing (docs/protocol.md, "Two layers"). Standard library
 only; run as `cli.py HOST PORT`.
+
+It uses `_socket`, the C module under `socket`: importing `socket` builds its enums, 15 ms at
+every start, and a graded run starts partners for nearly every check.
 """
 
+import _socket
 import os
 import select
-import socket
 import sys
 
 from lines import Messages
@@ -46,8 +49,13 @@ def chat(sock):
 
 
 def main(args):
-    sock = socket.create_connection((args[0], int(args[1])))
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+    try:
+        sock.connect((args[0], int(args[1])))
+    except OSError:
+        sock.close()
+        raise
+    sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
     try:
         print(chat(sock))
     except KeyboardInterrupt:

@@ -7,11 +7,13 @@ print()s each read, as the documented one does, shows a blank row after each, wh
 documented checks do not judge. So a client written as the documentation shows is judged
 on what its user sees (docs/protocol.md, "Two layers"). Standard library only; run as
 `srv.py HOST PORT`.
+
+It uses `_socket`, the C module under `socket`: importing `socket` builds its enums, 15 ms at
+every start, and a graded run starts a partner for nearly every check.
 """
 
-import contextlib
+import _socket
 import select
-import socket
 import sys
 
 from lines import Messages
@@ -23,8 +25,8 @@ def users_online(count):
 
 class Partner:
     def __init__(self, host, port):
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+        self.listener.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
         self.listener.bind((host, port))
         self.listener.listen()
         self.names = {}  # socket -> "IP:PORT"
@@ -46,8 +48,9 @@ class Partner:
                     self.hear(sock)
 
     def accept(self):
-        sock, (ip, port) = self.listener.accept()
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        fd, (ip, port) = self.listener._accept()
+        sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM, 0, fd)
+        sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         self.names[sock], self.heard[sock] = f"{ip}:{port}", Messages()
         online = users_online(len(self.names))
         self.say(f"> New user {self.names[sock]} entered {online}", but=sock)
@@ -82,8 +85,10 @@ class Partner:
                 self.send(sock, line)
 
     def send(self, sock, line):
-        with contextlib.suppress(OSError):  # its leave is noticed when its socket reads as closed
+        try:
             sock.sendall(f"{line}\n".encode())
+        except OSError:  # its leave is noticed when its socket reads as closed
+            pass
 
 
 def main(args):
