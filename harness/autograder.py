@@ -7,7 +7,7 @@ the student's upload in ROOT/submission and collects ROOT/results/results.json. 
     python -m harness.autograder [STEP] [grade options]    (what run_autograder runs, from ROOT/source)
 
 srv.py and cli.py are taken from the top of the upload, or else from the shallowest folder
-that has them (students often upload the folder). Whatever goes wrong, the student gets a
+that has them (students often upload the folder; harness/submission.py). Whatever goes wrong, the student gets a
 results.json: no points, and a message saying why.
 """
 
@@ -20,6 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from harness import submission
+
 ROOT_VARIABLE = "AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
 SOURCE = "source"  # the zip's contents
@@ -27,7 +29,6 @@ SUBMISSION = "submission"  # the student's upload
 RESULTS = "results/results.json"
 VENV = "venv"  # made by setup.sh; its python runs the grader
 HIDDEN = "hidden"  # in SOURCE, when the zip was built with hidden checks
-PROGRAMS = ("srv.py", "cli.py")
 GRADE_TIMEOUT = 20 * 60  # seconds; Gradescope's own limit is set per assignment
 STOP_PATIENCE = 30  # seconds an interrupted grader may take to end its programs
 
@@ -39,15 +40,6 @@ def root() -> Path:
 def failure(message: str) -> dict:
     """A results.json Gradescope accepts when there is nothing to grade or grading failed."""
     return {"score": 0.0, "output": message, "visibility": "visible", "stdout_visibility": "visible", "tests": []}
-
-
-def find_programs(upload: Path) -> dict[str, Path]:
-    found = {}
-    for name in PROGRAMS:
-        candidates = [path for path in upload.rglob(name) if path.is_file() and "__MACOSX" not in path.parts]
-        if candidates:
-            found[name] = min(candidates, key=lambda path: (len(path.parts), str(path)))
-    return found
 
 
 def is_results(path: Path) -> bool:
@@ -64,15 +56,17 @@ def write(data: dict, path: Path) -> None:
 
 def grade(argv: list[str], base: Path, results: Path) -> None:
     """Copy the programs to a folder of their own, and grade it with harness.grade."""
-    found = find_programs(base / SUBMISSION)
-    if not found:
-        write(failure("No srv.py or cli.py in your submission: upload the two files, named exactly so."), results)
+    try:
+        found = submission.locate(base / SUBMISSION)
+    except submission.SubmissionError as error:
+        write(failure(f"{str(error)[0].upper()}{str(error)[1:]}."), results)
         return
     with tempfile.TemporaryDirectory(prefix="autograder-") as work:
         folder = Path(work) / "submission"
         folder.mkdir()
-        for name, path in found.items():
-            shutil.copy(path, folder / name)
+        for name in submission.PROGRAMS:
+            if (found / name).is_file():
+                shutil.copy(found / name, folder / name)
         hidden = base / SOURCE / HIDDEN
         command = [sys.executable, "-m", "harness.grade", "--path", str(folder), "--json", str(results)]
         command += ["--hidden", str(hidden)] if hidden.is_dir() else []

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import containment, runner
+from harness.schema import TABLES, TEXT, InputError, Table
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "tests" / "mutants" / "catalogue.toml"
@@ -41,8 +42,21 @@ class Mutant:
         return f"docs/mistakes.md#{self.name}"
 
 
+MUTANT = Table(
+    required={key: TEXT for key in ("name", "program", "description", "check", "find", "replace")},
+    optional={key: TEXT for key in ("why", "base", "spec")},
+)
+CATALOGUE_FILE = Table(required={"mutant": TABLES})
+
+
 def load_catalogue(path: Path = CATALOGUE) -> list[Mutant]:
-    return [Mutant(**entry) for entry in tomllib.loads(path.read_text())["mutant"]]
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(f"{path.name}: {error}") from None
+    CATALOGUE_FILE.check(table, path.name)
+    where = f"{path.name}: [[mutant]]"
+    return [Mutant(**MUTANT.check(entry, f"{where} {n}")) for n, entry in enumerate(table["mutant"], start=1)]
 
 
 def normalised(message: str, workdir: Path) -> str:
@@ -71,20 +85,26 @@ def recorded_messages(coverage: str) -> dict[str, str]:
 
 
 @functools.cache
-def _known() -> dict[tuple[str, str], Mutant]:
-    """{(check, what the student is told): the mistake}, from the catalogue and its recorded run."""
+def _known() -> dict[tuple[str, str], tuple[Mutant, ...]]:
+    """{(check, what the student is told): the mistakes}, from the catalogue and its recorded run."""
     try:
         mutants = {mutant.name: mutant for mutant in load_catalogue()}
         told = recorded_messages(COVERAGE_DOC.read_text())
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, InputError):  # without its catalogue the grader still grades; it only names no mistake
         return {}
-    known: dict[tuple[str, str], Mutant] = {}
-    for name, message in told.items():  # of two mistakes that read alike, the first: the reference's
+    known: dict[tuple[str, str], tuple[Mutant, ...]] = {}
+    for name, message in told.items():  # in the catalogue's order: the reference's mistakes first
         if name in mutants:
-            known.setdefault((mutants[name].check, WAITED.sub("", message)), mutants[name])
+            key = (mutants[name].check, WAITED.sub("", message))
+            known[key] = (*known.get(key, ()), mutants[name])
     return known
 
 
-def recognise(check: str, message: str, workdir: Path = Path("/nonexistent")) -> Mutant | None:
-    """The catalogued mistake whose check failed with this very message, if one did."""
-    return _known().get((check, normalised(message, workdir)))
+def recognise(check: str, message: str, workdir: Path = Path("/nonexistent")) -> tuple[Mutant, ...]:
+    """The catalogued mistakes whose check failed with this very message: none, one, or several
+    that read alike to the grader (no SO_REUSEADDR at all, and SO_REUSEADDR after bind()).
+    The same mistake made in a documented-style variant's code is named only when no mistake
+    in the reference's code reads alike."""
+    found = _known().get((check, normalised(message, workdir)), ())
+    in_reference = tuple(mutant for mutant in found if not mutant.base)
+    return in_reference or found

@@ -17,6 +17,7 @@ import argparse
 import base64
 import json
 import sys
+import urllib.parse
 from pathlib import Path
 
 from harness.manifest import SPECS, ManifestError, load_manifest
@@ -147,9 +148,31 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def refusal(args: argparse.Namespace) -> str | None:
+    """Why `write` must not write this workflow: every student's run would fail with it."""
+    if args.step is not None:
+        try:
+            load_manifest().step(args.step)
+        except ManifestError as error:
+            return f"--step {args.step}: {error}"
+    url = urllib.parse.urlsplit(args.kit_url)
+    if url.username or url.password:
+        return (
+            "--kit-url holds credentials: every student could read them in the workflow; "
+            "give a public URL (a private kit is cloned with a deploy key or token kept in the repository's secrets)"
+        )
+    if url.scheme not in ("https", "http", "ssh", "git", "file") or not (url.netloc or url.path):
+        return f"--kit-url {args.kit_url!r} is not a git URL git can clone"
+    return None
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.command == "write":
+        why = refusal(args)
+        if why:
+            print(f"classroom: error: {why}", file=sys.stderr)
+            return 2
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(workflow(args.kit_url, args.kit_ref, args.step, args.spec))
         print(f"wrote {args.out}: copy it to .github/workflows/ in the assignment's template repository")

@@ -37,6 +37,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness import sandbox
 from harness.procs import MARK, mark, marked
 
 MIB = 1 << 20
@@ -79,10 +80,12 @@ class Breach:
 
 @dataclass
 class Confinement:
-    """One check's limits, and the limits its programs broke."""
+    """One check's limits, the user its programs run as (sandbox.py; None: the grader's own),
+    and the limits its programs broke."""
 
     limits: Limits
     breaches: list[Breach] = field(default_factory=list)
+    uid: int | None = field(default_factory=sandbox.next_user)
 
 
 _current: ContextVar[Confinement | None] = ContextVar("confinement", default=None)
@@ -108,12 +111,16 @@ def size(count: int) -> str:
 
 
 class Workdir:
-    """A check's temporary folder: copies of the programs, and an empty working directory."""
+    """A check's temporary folder: copies of the programs, and an empty working directory;
+    the check's user's alone, where there is one (sandbox.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, uid: int | None = None) -> None:
+        self.uid = uid
         self.path = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
+        sandbox.own_folder(self.path, uid)
         self.cwd = self.path / "cwd"
         self.cwd.mkdir()
+        sandbox.hand_over(self.cwd, uid)
         self._copies: dict[Path, Path] = {}
 
     def place(self, program: Path) -> Path:
@@ -125,13 +132,16 @@ class Workdir:
             while copy.exists():
                 copy = copy.with_name(copy.name + "-")
             copy.mkdir()
+            sandbox.hand_over(copy, self.uid)
             for source in folder.glob("*.py"):
                 if source.is_file():
                     shutil.copyfile(source, copy / source.name)
+                    sandbox.hand_over(copy / source.name, self.uid)
             self._copies[folder] = copy
         placed = self._copies[folder] / program.name
         if not placed.exists() and program.is_file():
             shutil.copyfile(program, placed)
+            sandbox.hand_over(placed, self.uid)
         return placed
 
     def remove(self) -> None:
@@ -141,6 +151,7 @@ class Workdir:
                 os.chmod(path, 0o700)
                 function(path)
 
+        sandbox.release_folder(self.path)
         if self.path.exists():
             shutil.rmtree(self.path, onerror=writable_again)
 
@@ -156,7 +167,12 @@ class Box:
         self.member, self.label = member, label  # "server", "srv.py"
         self.mark = mark(next(_boxes))
         self.cgroup = _pids_cgroup(self.mark, self.limits.tasks)
-        self.nproc = None if self.cgroup or os.geteuid() == 0 else _tasks_of(os.getuid()) + self.limits.tasks
+        self.uid = confinement.uid  # the check's user (sandbox.py), or None: the grader's
+        if self.uid is not None:  # a user of its own: RLIMIT_NPROC counts the check's tasks only,
+            # and backs up the cgroup (which caps first, and says so) or stands in for it
+            self.nproc: int | None = self.limits.tasks + (16 if self.cgroup else 0)
+        else:
+            self.nproc = None if self.cgroup or os.geteuid() == 0 else _tasks_of(os.getuid()) + self.limits.tasks
         self.printed = 0
         self.tail = b""  # the end of what it printed: a traceback says why it ended
         self.overflowed = False
@@ -180,6 +196,10 @@ class Box:
         _limit(resource.RLIMIT_CORE, 0)
         if self.nproc is not None:
             _limit(resource.RLIMIT_NPROC, self.nproc)
+
+    def drop(self) -> None:
+        """In the child, last before exec: the grader's folders out of sight, the check's user."""
+        sandbox.before_exec(self.uid)
 
     def took(self, data: bytes) -> bool:
         """Count what the program printed; True once that is more than it may print."""
@@ -270,6 +290,8 @@ class Box:
             return f"ran out of memory (MemoryError: the limit is {size(limits.memory_bytes)})"
         if last.endswith(b"[Errno 27] File too large"):
             return f"tried to write a file larger than the limit, {size(limits.file_bytes)}"
+        if last.endswith(b"[Errno 28] No space left on device"):
+            return f"filled its folder: a check's files may take {size(sandbox.WORKDIR_BYTES)} in all"
         if last.startswith(b"BlockingIOError: [Errno 11]") and b"fork()" in self.tail:
             return f"could not start another process: it hit the limit of {tasks} (a fork loop?)"
         if last == b"RuntimeError: can't start new thread":

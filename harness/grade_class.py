@@ -3,8 +3,9 @@
     python -m harness.grade --class DIR [--out OUT] [--hidden H] [STEP]
 
 Each subfolder of DIR is one student's submission, named after the student, holding srv.py
-and cli.py. A missing file fails the checks that need it, with the reason, and is noted in
-the CSV; the other part is still graded. All students' checks share one pool of workers
+and cli.py, or a folder that does (harness/submission.py finds them as the autograder does).
+A missing file fails the checks that need it, with the reason, and is noted in the CSV; the
+other part is still graded. All students' checks share one pool of workers
 (--workers, default one a core): a check runs two to four programs, so a pool per student
 would oversubscribe the machine. As each student's last check ends, their Gradescope
 results.json is written to OUT/NAME/; at the end OUT/summary.csv has one row per student.
@@ -21,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
-from harness import grading, results
+from harness import grading, results, submission
 from harness.manifest import Manifest
 
 DEFAULT_OUT = Path("grades")
@@ -105,10 +106,16 @@ def class_table(grades: dict[str, grading.Grade], notes: dict[str, str]) -> Tabl
 def main(manifest: Manifest, args: argparse.Namespace, console: Console) -> int:
     folders = submissions(args.class_dir)
     up_to = args.steps[0] if args.steps else None
-    targets = [grading.folder_target(manifest, folder.resolve(), up_to) for folder in folders]
+    programs, notes = {}, {}
+    for folder in folders:  # where each student's programs are, as the autograder finds them
+        try:
+            programs[folder.name] = submission.locate(folder.resolve())
+            notes[folder.name] = note(programs[folder.name])
+        except submission.SubmissionError as error:
+            programs[folder.name], notes[folder.name] = folder.resolve(), str(error)
+    targets = [grading.folder_target(manifest, programs[f.name], up_to, label=f.name) for f in folders]
     out = args.out or DEFAULT_OUT
     grades = grade_all(targets, args, console, out)
-    notes = {folder.name: note(folder) for folder in folders}
     write_csv(grades, notes, out / SUMMARY)
     console.print(class_table(grades, notes))
     everyone = all(grade.passed for grade in grades.values())

@@ -103,12 +103,15 @@ def advice(result: CheckResult) -> list[tuple[str, str]]:
     the kit's rule if the check judges one, the hint (the mistake's own explanation when it
     was recognised, else the check's), and the command that replays it."""
     check, rows = result.check, []
-    mistake = recognise(check.name, result.message)
-    if mistake is not None:
-        rows.append(("mistake", f"this looks like {mistake.name}: {mistake.description} ({mistake.anchor})"))
+    mistakes = recognise(check.name, result.message)
+    named = [f"{mistake.name}: {mistake.description} ({mistake.anchor})" for mistake in mistakes]
+    if len(named) == 1:
+        rows.append(("mistake", f"this looks like {named[0]}"))
+    elif named:
+        rows.append(("mistake", "this looks like one of these: " + "; or ".join(named)))
     if check.rule:
         rows.append(("kit rule", kit_rule(check)))
-    hint = mistake.why if mistake is not None and mistake.why else check.hint
+    hint = mistakes[0].why if len(mistakes) == 1 and mistakes[0].why else check.hint
     if hint:
         rows.append(("hint", hint))
     if result.outcome is not None:

@@ -100,6 +100,11 @@ def build(out: Path, hidden: Path | None = None, spec: str = "all") -> Path:
         add_hidden(manifest, hidden)
     out.mkdir(parents=True, exist_ok=True)
     path = out / ZIP_NAME
+    if hidden is None and _has_hidden(path):  # never lose an instructor's hidden checks silently
+        raise ManifestError(
+            f"{path} holds hidden checks, and this build has none: give --hidden DIR, "
+            "or --out another folder, or delete the zip first"
+        )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in scripts(spec).items():
             _add(archive, name, text.encode(), EXECUTABLE)
@@ -156,6 +161,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.submission is not None and not args.submission.is_dir():
         parser.error(f"--try: no such folder: {args.submission}")
     return args
+
+
+def _has_hidden(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.startswith(f"{autograder.HIDDEN}/") for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def main(argv: list[str]) -> int:

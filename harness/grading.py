@@ -19,6 +19,7 @@ import functools
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -26,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import containment, explain, procs, runner
+from harness import containment, explain, procs, runner, sandbox
 from harness.manifest import LESSONS, Check, Manifest
 
 
@@ -99,9 +100,9 @@ def step_targets(manifest: Manifest, numbers: list[int], lessons: Path = LESSONS
     return [Target(f"step {n}", lessons / f"step{n}", tuple(manifest.checks_up_to(n))) for n in sorted(set(numbers))]
 
 
-def folder_target(manifest: Manifest, folder: Path, up_to: int | None = None) -> Target:
+def folder_target(manifest: Manifest, folder: Path, up_to: int | None = None, label: str = "") -> Target:
     last = up_to or manifest.steps[-1].number
-    return Target(folder.name or str(folder), folder, tuple(manifest.checks_up_to(last)))
+    return Target(label or folder.name or str(folder), folder, tuple(manifest.checks_up_to(last)))
 
 
 def run_check(
@@ -199,7 +200,7 @@ def grade(
     def crowd_running() -> bool:
         return any(c.load().crowd is not None for _, c in running.values())
 
-    procs.bare_python()  # made once, here, for every worker
+    procs.bare_python(), sandbox.python()  # made once, here, for every worker
     pool, broken = _workers(slots), False
     try:
         while pending or running:
@@ -261,6 +262,10 @@ def _worker_starts() -> None:
             raise KeyboardInterrupt
 
     signal.signal(signal.SIGINT, interrupt)
+    try:
+        sandbox.enter_worker()
+    except sandbox.SandboxError as error:  # the checks still run, as users of their own
+        print(f"grade: warning: no network of their own for the checks ({error})", file=sys.stderr)
 
 
 def _run_in_worker(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import scenario
+from harness.schema import COUNT, POINTS, TABLES, TEXT, TEXTS, WHOLE, InputError, Table
 
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
 MANIFEST = LESSONS / "steps.toml"
@@ -20,7 +21,7 @@ HIDDEN_CHECKS = "checks.toml"  # in a --hidden folder: its checks, in this manif
 HIDDEN_VISIBILITIES = ("hidden", "after_due_date", "after_published")  # Gradescope's, for results.json
 
 
-class ManifestError(Exception):
+class ManifestError(InputError):
     """A manifest that cannot be used; the message says where and why."""
 
 
@@ -82,17 +83,33 @@ def kit_rule(check: Check) -> str:
     return f"{check.rule}. This is a rule of the kit, beyond what the documented programs do."
 
 
+FORMAT_VERSION = 1  # of steps.toml and a hidden checks.toml; a newer file is refused, not misread
+CHECK = Table(
+    required={"name": TEXT, "scenario": TEXT, "layer": TEXT},
+    optional={"points": POINTS, "hint": TEXT, "needs": TEXTS, "rule": TEXT, "part": TEXT},
+)
+HIDDEN_CHECK = Table(CHECK.required, {**CHECK.optional, "step": WHOLE, "visibility": TEXT})
+STEP = Table(required={"title": TEXT, "check": TABLES}, optional={"edit": TEXTS, "part": TEXT})
+MANIFEST_FILE = Table(required={"format_version": COUNT, "step": TABLES})
+HIDDEN_FILE = Table(required={"format_version": COUNT, "check": TABLES})
+
+
 def load_manifest(path: Path = MANIFEST) -> Manifest:
-    table = _read_toml(path)
+    table = _read(path, MANIFEST_FILE)
     steps, seen = [], {}
-    for number, raw in enumerate(table.get("step", []), start=1):
-        where = f"{path.name}: step {number}"
-        checks = [_check(raw_check, number, where, seen, raw.get("part", "")) for raw_check in raw.get("check", [])]
+    for number, raw in enumerate(table["step"], start=1):
+        where = f"{path.name}: [[step]] {number}"
+        STEP.check(raw, where, ManifestError)
+        part = raw.get("part", "")
+        checks = [
+            _check(CHECK.check(raw_check, f"{where}: [[step.check]] {index}", ManifestError), number, where, seen, part)
+            for index, raw_check in enumerate(raw["check"], start=1)
+        ]
         if not checks:
             raise ManifestError(f"{where}: has no checks")
         steps.append(Step(number, raw["title"], tuple(raw.get("edit", ())), tuple(checks)))
     if not steps:
-        raise ManifestError(f"{path}: no [[step]] tables")
+        raise ManifestError(f"{path.name}: no [[step]] tables")
     return Manifest(tuple(steps))
 
 
@@ -104,14 +121,14 @@ def add_hidden(manifest: Manifest, folder: Path) -> Manifest:
     to folder, so the scenarios stay with the checks, out of the students' copy of the kit.
     """
     path = folder / HIDDEN_CHECKS
-    table = _read_toml(path)
-    raw_checks = table.get("check", [])
+    raw_checks = _read(path, HIDDEN_FILE)["check"]
     if not raw_checks:
         raise ManifestError(f"{path}: no [[check]] tables")
     seen = {check.name: check.layer for step in manifest.steps for check in step.checks}
     added: dict[int, list[Check]] = {}
     for index, raw_check in enumerate(raw_checks, start=1):
-        where = f"{path}: check {index}"
+        where = f"{path}: [[check]] {index}"
+        HIDDEN_CHECK.check(raw_check, where, ManifestError)
         number = raw_check.get("step", manifest.steps[-1].number)
         if not isinstance(number, int) or number not in {step.number for step in manifest.steps}:
             raise ManifestError(f"{where}: step must be one of the manifest's, 1 to {len(manifest.steps)}")
@@ -129,11 +146,19 @@ def add_hidden(manifest: Manifest, folder: Path) -> Manifest:
     return Manifest(steps)
 
 
-def _read_toml(path: Path) -> dict:
+def _read(path: Path, table: Table) -> dict:
+    """The file's top table, checked: keys, and a format this grader reads."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ManifestError(f"{path}: {error}") from None
+    table.check(raw, path.name, ManifestError)
+    if raw["format_version"] > FORMAT_VERSION:
+        raise ManifestError(
+            f"{path.name}: format_version {raw['format_version']} is newer than this grader reads "
+            f"({FORMAT_VERSION}): update the kit"
+        )
+    return raw
 
 
 def _check(raw: dict, step: int, where: str, seen: dict[str, str], part: str, hidden_in: Path | None = None) -> Check:

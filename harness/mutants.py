@@ -25,6 +25,7 @@ from harness.catalogue import (
     recorded_messages,
 )
 from harness.manifest import Manifest, load_manifest
+from harness.schema import InputError
 
 __all__ = ["CATALOGUE", "COVERAGE_DOC", "MISTAKES_DOC", "VARIANTS", "Mutant", "load_catalogue", "normalised"]
 
@@ -224,7 +225,11 @@ def main(argv: list[str]) -> int:
     if argv not in ([], ["--write"], ["--check"]):
         print("usage: python -m harness.mutants [--write | --check]", file=sys.stderr)
         return 2
-    mutants = load_catalogue()
+    try:
+        mutants = load_catalogue()
+    except InputError as error:
+        print(f"mutants: error: {error}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         # --write grades every mutant on every check: its first failure comes first all the
         # same (checks are in the manifest's order), and the rest is its blast radius.

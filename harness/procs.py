@@ -5,7 +5,6 @@ import contextlib
 import fcntl
 import functools
 import os
-import platform
 import shutil
 import signal
 import sys
@@ -16,27 +15,30 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
-def python_command(program: Path, *args: str) -> list[str]:
+def python_command(program: Path, *args: str, python: Path | None = None) -> list[str]:
     """Run with the interpreter running the harness (the `python3` on PATH may be a slow
     shim), in an environment holding the standard library only (bare_python)."""
-    return [str(bare_python()), str(program), *args]
+    return [str(python or bare_python()), str(program), *args]
+
+
+def bare_python(base: Path | None = None) -> Path:
+    """A Python (the harness's, or base) in a virtual environment of its own with nothing
+    installed, as a student's bare `python3` is: the kit's environment would cost every program
+    it starts 25 ms in `site` (the editable install's import hook), and offer packages the
+    kit's rules do not allow. Two files in a temporary folder, made once per process and
+    interpreter, removed at exit."""
+    return _bare_python(base or Path(getattr(sys, "_base_executable", "") or sys.executable))
 
 
 @functools.cache
-def bare_python() -> Path:
-    """The harness's Python in a virtual environment of its own with nothing installed, as a
-    student's bare `python3` is: the kit's environment would cost every program it starts
-    25 ms in `site` (the editable install's import hook), and offer packages the kit's rules
-    do not allow. Two files in a temporary folder, made once per process, removed at exit."""
-    base = Path(getattr(sys, "_base_executable", "") or sys.executable)
+def _bare_python(base: Path) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="chat-python-"))
     maker = os.getpid()  # a forked worker that exits leaves it to the process that made it
     atexit.register(lambda: os.getpid() == maker and shutil.rmtree(folder, ignore_errors=True))
     folder.chmod(0o755)  # a program run as another user needs it too
-    (folder / "pyvenv.cfg").write_text(
-        f"home = {base.parent}\ninclude-system-site-packages = false\nversion = {platform.python_version()}\n"
-    )
+    (folder / "pyvenv.cfg").write_text(f"home = {base.parent}\ninclude-system-site-packages = false\n")
     (folder / "bin").mkdir(mode=0o755)
+    (folder / "jail").mkdir(mode=0o755)  # where a sandboxed program's root is mounted (sandbox.py)
     python = folder / "bin" / "python3"
     python.symlink_to(base)
     return python

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import containment
+from harness import containment, sandbox
 from harness.ports import HOST
 from harness.procs import cpu_seconds, is_idle, is_waiting, python_command
 from harness.robot import FakeServer, Robot, Wire
@@ -76,7 +76,7 @@ class Room:
         self.port = 0  # where clients connect: the server's, once chosen or learned
         # In a graded check (containment.confined), programs run contained, from a folder of their own.
         self.confinement = containment.current()
-        self.workdir = containment.Workdir() if self.confinement else None
+        self.workdir = containment.Workdir(self.confinement.uid) if self.confinement else None
 
     def __enter__(self) -> "Room":
         return self
@@ -111,7 +111,8 @@ class Room:
         if self.confinement and self.workdir:
             program, cwd = self.workdir.place(program), self.workdir.cwd
             box = containment.Box(self.confinement, name, program.name)
-        argv = python_command(program, *args)
+        sandboxed = self.confinement is not None and self.confinement.uid is not None
+        argv = python_command(program, *args, python=sandbox.python() if sandboxed else None)
         try:
             terminal = Terminal(
                 name, argv, self.timeline, rows=self.rows, cols=self.cols, box=box, cwd=cwd, taken=taken

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.expect import SERVER_PORT, placeholders
+from harness.schema import COUNT, FLAG, NUMBER, TABLE, TABLES, TEXT, TEXTS, WHOLE, InputError, Table
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -63,11 +64,9 @@ STEP_KEYS = {"text", "raw", "split", "repeat", "reads", "args", "timeout", "expe
 FREE_PORT = "{free}"  # in args: a port the harness found free, which {port} must then show
 LINGERING_PORT = "{lingering}"  # ... and one on which a connection lingers in TIME_WAIT
 DEFAULTS = {"timeout": 3.0, "rows": 200, "cols": 120, "blank_rows": False}
-TOP_KEYS = {"name", "description", "step", "judge", "crowd", *DEFAULTS}
-CROWD_KEYS = {"users", "messages", "talkers", "leavers", "resets", "laggers", "may_refuse", "taken"}
 
 
-class ScenarioError(Exception):
+class ScenarioError(InputError):
     """A scenario file that cannot be run; the message says where and why."""
 
 
@@ -157,10 +156,20 @@ def load(name_or_path: str | Path) -> Scenario:
         raise ScenarioError(f"{path}: {error}") from None
 
 
+SCENARIO_FILE = Table(
+    optional={
+        "name": TEXT, "description": TEXT, "step": TABLES, "judge": TEXTS, "crowd": TABLE,
+        "timeout": NUMBER, "rows": WHOLE, "cols": WHOLE, "blank_rows": FLAG,
+    }
+)  # fmt: skip
+CROWD = Table(
+    required={"users": COUNT, "messages": COUNT},
+    optional={key: COUNT for key in ("talkers", "leavers", "resets", "laggers", "taken")} | {"may_refuse": FLAG},
+)
+
+
 def from_table(table: dict, default_name: str = "scenario") -> Scenario:
-    unknown = set(table) - TOP_KEYS
-    if unknown:
-        raise ScenarioError(f"unknown key(s) {', '.join(sorted(unknown))}")
+    SCENARIO_FILE.check(table, "", ScenarioError)
     settings = {key: type(value)(table.get(key, value)) for key, value in DEFAULTS.items()}
     if "crowd" in table:
         if "step" in table or "judge" in table:
@@ -191,20 +200,16 @@ def from_table(table: dict, default_name: str = "scenario") -> Scenario:
 
 
 def _crowd(raw: object) -> Crowd:
-    if not isinstance(raw, dict) or set(raw) - CROWD_KEYS:
-        raise ScenarioError(f"[crowd] takes {', '.join(sorted(CROWD_KEYS))}; got {raw!r}")
-    numbers = {key: raw.get(key, 0) for key in CROWD_KEYS - {"may_refuse"}}
+    CROWD.check(raw, "[crowd]", ScenarioError)
+    assert isinstance(raw, dict)
+    numbers = {key: raw.get(key, 0) for key in CROWD.keys if key != "may_refuse"}
     numbers["talkers"] = raw.get("talkers", raw.get("users", 0))
-    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers.values()):
-        raise ScenarioError("[crowd] numbers are whole numbers from 0 up")
     if not 1 <= numbers["talkers"] <= numbers["users"] or numbers["messages"] < 2:
         raise ScenarioError("[crowd] needs 1 <= talkers <= users, and messages >= 2")
     if numbers["laggers"] > numbers["users"] // 2:
         raise ScenarioError("[crowd] laggers can be at most half of the users")
     if numbers["leavers"] + numbers["resets"] >= numbers["talkers"]:
         raise ScenarioError("[crowd] leavers + resets must leave at least one talker who stays")
-    if not isinstance(raw.get("may_refuse", False), bool):
-        raise ScenarioError("[crowd] may_refuse is true or false")
     return Crowd(may_refuse=raw.get("may_refuse", False), **numbers)
 
 

@@ -29,6 +29,8 @@ def _before_exec(box: Box | None, taken: int) -> None:
     if box is not None:
         box.enter()
     take_descriptors(taken)
+    if box is not None:
+        box.drop()
 
 
 class Terminal:

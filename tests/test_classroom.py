@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from harness import classroom
 from tests.helpers import ROOT, reference_submission
 
@@ -149,3 +151,17 @@ def test_the_grading_step_runs_and_writes_its_result_for_the_reporter(tmp_path):
     result = json.loads(base64.b64decode(line.removeprefix("result=")))
     assert result["status"] == "pass" and result["max_score"] == 10.0
     assert [test["score"] for test in result["tests"]] == [4.0, 2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["--step", "12"], "classroom: error: --step 12: there is no step 12; the steps are 1 to 9\n"),
+        (["--kit-url", "https://ann:s3cret@example.org/kit.git"], "classroom: error: --kit-url holds credentials"),
+        (["--kit-url", "nonsense"], "classroom: error: --kit-url 'nonsense' is not a git URL git can clone\n"),
+    ],
+)
+def test_write_refuses_what_would_fail_every_students_run(tmp_path, capsys, arguments, said):
+    out = tmp_path / "classroom.yml"
+    assert classroom.main(["write", "--out", str(out), *arguments]) == 2
+    assert capsys.readouterr().err.startswith(said) and not out.exists()

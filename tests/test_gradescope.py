@@ -3,6 +3,7 @@
 Each run grades step 1 only (`run_autograder 1`): a few quick checks, the whole path.
 """
 
+import csv
 import subprocess
 import sys
 import zipfile
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness import autograder, gradescope, mutants
-from tests.helpers import ROOT, plain, reference_submission
+from tests.helpers import ROOT, grade, plain, reference_submission
 
 HIDDEN = ROOT / "examples" / "hidden"
 TEST_FIELDS = {"name", "number", "score", "max_score", "status", "output", "output_format", "visibility", "tags"}
@@ -122,3 +123,28 @@ def test_bad_usage_is_one_line_and_status_2(tmp_path):
         assert result.returncode == 2, (args, result.stderr)
         assert message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "dist").exists()
+
+
+def test_a_submission_in_a_folder_scores_the_same_in_the_autograder_and_with_class(built, tmp_path):
+    """The zip a Mac makes of a folder: the programs one folder down, beside __MACOSX."""
+    upload = tmp_path / "class" / "erin"
+    reference_submission(upload / "chat-room")
+    (upload / "__MACOSX" / "chat-room").mkdir(parents=True)
+    (upload / "__MACOSX" / "chat-room" / "srv.py").write_bytes(b"\x00\x05\x16\x07")  # resource fork
+    data = graded(built, upload, tmp_path / "autograder")
+    out = tmp_path / "out"
+    done = grade("--class", tmp_path / "class", "1", "--hidden", HIDDEN, "--out", out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with (out / "summary.csv").open(newline="") as file:
+        (row,) = [row for row in csv.reader(file) if row[0] == "erin"]
+    assert float(row[1]) == data["score"] == data["extra_data"]["max_score"] > 0
+
+
+def test_a_build_without_hidden_checks_never_replaces_a_zip_that_has_them(built, capsys):
+    before = built.read_bytes()
+    assert gradescope.main(["--out", str(built.parent)]) == 2
+    assert capsys.readouterr().err == (
+        f"gradescope: error: {built} holds hidden checks, and this build has none: give --hidden DIR, "
+        "or --out another folder, or delete the zip first\n"
+    )
+    assert built.read_bytes() == before

@@ -21,7 +21,7 @@ KIT_LAYER = 'layer = "kit"\nrule = "a rule"\n'  # every check says its layer (te
 
 
 def hidden_folder(tmp_path: Path, checks: str, scenario: str = SCENARIO) -> Path:
-    (tmp_path / "checks.toml").write_text(checks.replace("part = ", KIT_LAYER + "part = "))
+    (tmp_path / "checks.toml").write_text("format_version = 1\n" + checks.replace("part = ", KIT_LAYER + "part = "))
     (tmp_path / "secret.toml").write_text(scenario)
     return tmp_path
 
@@ -57,7 +57,12 @@ def test_a_hidden_check_may_need_a_visible_one_and_pick_its_visibility(tmp_path)
         ('[[check]]\nname = "s"\nstep = 99\npart = "server"\nscenario = "secret.toml"\n', "step must be one of"),
         ('[[check]]\nname = "s"\npart = "server"\nscenario = "secret.toml"\nneeds = ["later"]\n', "no earlier check"),
         ('[[check]]\nname = "s"\npart = "server"\nscenario = "secret.toml"\nvisibility = "visible"\n', "visibility"),
-        ("title = 'no checks'\n", "no [[check]] tables"),
+        ("title = 'no checks'\n", "checks.toml: unknown key 'title'; it takes check, format_version"),
+        ("check = []\n", "no [[check]] tables"),
+        (
+            '[[check]]\nname = "s"\npart = "server"\nscenario = "secret.toml"\npts = 3\n',
+            "unknown key 'pts' (did you mean 'points'?)",
+        ),
         ('[[check]]\nname = "s"\nstep = 1\npart = "both"\nscenario = "secret.toml"\nneeds = ["relay"]\n', "after"),
     ],
 )

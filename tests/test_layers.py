@@ -44,14 +44,14 @@ def test_the_documented_spec_grades_the_documented_layer_only():
 
 def manifest_with(tmp_path, check: str):
     path = tmp_path / "steps.toml"
-    path.write_text('[[step]]\ntitle = "t"\npart = "server"\n\n' + check)
+    path.write_text('format_version = 1\n[[step]]\ntitle = "t"\npart = "server"\n\n' + check)
     return load_manifest(path)
 
 
 @pytest.mark.parametrize(
     ("check", "message"),
     [
-        ('[[step.check]]\nname = "a"\nscenario = "start-stop"\n', "layer must be one of"),
+        ('[[step.check]]\nname = "a"\nscenario = "start-stop"\n', "missing key 'layer'"),
         ('[[step.check]]\nname = "a"\nlayer = "spec"\nscenario = "start-stop"\n', "layer must be one of"),
         ('[[step.check]]\nname = "a"\nlayer = "kit"\nscenario = "start-stop"\n', "states its rule"),
         ('[[step.check]]\nname = "a"\nlayer = "documented"\nrule = "r"\nscenario = "start-stop"\n', "states its rule"),

@@ -59,3 +59,16 @@ def test_a_common_mistake_is_named_with_its_explanation(graded, name):
     advice = dict(grade_report.advice(mutants.first_failure(grade, mutant)))
     assert advice["mistake"].startswith(f"this looks like {name}: {mutant.description}"), advice
     assert advice["hint"] == mutant.why
+
+
+def test_mistakes_the_grader_cannot_tell_apart_are_all_named(graded):
+    """No SO_REUSEADDR and SO_REUSEADDR after bind() fail reuse-address with the same words."""
+    from harness import grade_report
+
+    grade, _ = graded
+    (mutant,) = [m for m in CATALOGUE if m.name == "reuseaddr-after-bind"]
+    failure = mutants.first_failure(grade, mutant)
+    advice = dict(grade_report.advice(failure))
+    assert advice["mistake"].startswith("this looks like one of these: no-reuseaddr: "), advice
+    assert "; or reuseaddr-after-bind: SO_REUSEADDR is set after bind()" in advice["mistake"]
+    assert advice["hint"] == failure.check.hint
