@@ -1,7 +1,7 @@
 """Student programs without the grader's rights: a user of their own, a network of their own,
-and none of the grader's files in sight. Used where the grader runs as root (Gradescope, a
-GitHub Classroom runner, an instructor's `sudo ... --class`); elsewhere programs run as the
-grader's user, and grading others' work says so (`warning()`).
+and none of the grader's files in sight. Used where the grader runs as root (Gradescope, an
+instructor's `sudo ... --class`); elsewhere programs run as the grader's user, and grading
+others' work says so (`warning()`).
 
 - Each check's programs run as a user of their own: a numeric user ID from USERS (no account
   is needed), unique among the checks running at once. They cannot signal the grader or
@@ -66,7 +66,7 @@ def warning() -> str | None:
         return f"students' programs run as root ({why}): they could read and change anything"
     return (
         "students' programs run as you, with your rights: they could read your files and the hidden "
-        "checks. Grade as root (as Gradescope and GitHub Classroom do) for a user and a network of "
+        "checks. Grade as root (as Gradescope does, or with sudo) for a user, a root and a network of "
         "their own (docs/instructors.md, 'What student code can reach')"
     )
 
