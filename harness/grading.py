@@ -169,14 +169,17 @@ def grade(
     """Run every target's checks, side by side, and give the results in the manifest's order.
     limits: what each program may use (None: run them uncontained, in place).
 
-    The heaviest checks start first, and a check does not wait for the checks it needs: it
-    is skipped before it starts if one of them already found that the program cannot run,
-    and its result is replaced by that skip if one finds it later (then it failed at once
-    too). on_result hears each result once the results of the checks it needs are final."""
+    The first checks (those that need none and that others need: "start", which finds a
+    program that cannot run at all) start first, then the heaviest. A light check waits for
+    the first checks it needs; any other needed check it does not wait for. A check is skipped
+    before it starts if a check it needs already found that the program cannot run, and its
+    result is replaced by that skip if one finds it later (then it failed at once too).
+    on_result hears each result once the results of the checks it needs are final."""
     started = time.monotonic()
     order = [(target, check) for target in targets for check in target.checks]
-    gates = {need for _, check in order for need in check.needs}  # "start": the first to say it cannot run
-    pending = sorted(order, key=lambda pair: (not (pair[1].name in gates and not pair[1].needs), -_weight(pair[1])))
+    needed_by_others = {need for _, check in order for need in check.needs}
+    firsts = {check.name for _, check in order if check.name in needed_by_others and not check.needs}  # "start"
+    pending = sorted(order, key=lambda pair: (pair[1].name not in firsts, -_weight(pair[1])))
     raw: dict[tuple[str, str], CheckResult] = {}  # as each check ended
     final: dict[tuple[str, str], CheckResult] = {}  # ... once the checks it needs are final
     running: dict[Future, tuple[Target, Check]] = {}
@@ -212,8 +215,11 @@ def grade(
                     break
                 if check.load().crowd is not None and crowd_running():
                     continue  # crowds (hundreds of users, a thread each in some servers) take turns
-                pending.remove((target, check))
                 needed = [final.get((target.label, need)) for need in check.needs]
+                first_pending = any(final.get((target.label, need)) is None for need in check.needs if need in firsts)
+                if first_pending and _weight(check) < HEAVY:
+                    continue  # a light check waits for the first checks, which find a program that cannot run
+                pending.remove((target, check))
                 if any(result and result.cannot_run for result in needed):
                     raw[(target.label, check.name)] = CheckResult(target, check, "skipped")  # finalise says why
                 else:
@@ -277,6 +283,9 @@ def _run_in_worker(
         return run_check(target, check, timeout, limits)
     finally:
         _checking = False
+
+
+HEAVY = 100  # a check of this _weight or more starts before the checks it needs have ended
 
 
 def _weight(check: Check) -> float:

@@ -21,12 +21,13 @@ POLL = 0.002  # how soon to look again at a condition that no output announces
 MAX_POLL = 0.05  # ... backing off to this while it takes longer
 QUIET_PATIENCE = 0.5  # seconds a room that shows what it should may take to fall quiet (is_quiet)
 # Seconds a room that shows something else must stay quiet to be failed before its timeout:
-# longer than a terminal's output takes to pass through the kernel on a busy machine, and
+# longer than a terminal's output, or the keys the harness typed, take to pass through the
+# kernel on a busy machine (both cores busy: 0.1 s was seen to fail a threaded server), and
 # than the partners' patience with a line without its end (harness/partners/lines.py).
 QUIET_VERDICT = 0.3
 # Seconds a room that shows something else may go on without a byte printed or received
 # while one of its programs runs flat out (SPIN_SHARE of a core): a loop that never waits.
-SPIN_VERDICT = 0.6
+SPIN_VERDICT = 0.4
 SPIN_SHARE = 0.5
 
 

@@ -46,18 +46,6 @@ def lingers(port: int) -> bool:
     return any(row.local.endswith(f":{port:04X}") for row in _table(lingering=True) if row.state == TIME_WAIT)
 
 
-def unread(port: int, skip: set[tuple[str, int]] = frozenset()) -> int:
-    """Bytes that arrived but their program has not read yet, on every connection with one end
-    on this port (connections with an end in `skip` left out). On loopback a byte sent is at
-    once a byte arrived; bytes not yet acknowledged are not counted (delayed ACKs hold them)."""
-    ours, left_out = f":{port:04X}", {hex_address(address) for address in skip}
-    return sum(
-        received
-        for local, remote, _, received in connections()
-        if (local.endswith(ours) or remote.endswith(ours)) and not {local, remote} & left_out
-    )
-
-
 def unread_at(port: int) -> int:
     """Bytes waiting unread at the end of each connection that is on this port (a server's)."""
     ours = f":{port:04X}"
