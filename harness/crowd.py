@@ -216,11 +216,6 @@ class Hall:
         self.selector.close()
 
 
-def _address(user: User) -> tuple[str, int]:
-    host, port = user.address.rsplit(":", 1)
-    return host, int(port)
-
-
 def run(scenario: Scenario, server: Path, client: Path, timeout: float) -> Outcome:
     """The scenario's timeout is the least any wait may take: crowds take what they take."""
     crowd = scenario.crowd

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from harness import containment, explain, procs, runner, sandbox
 from harness.manifest import LESSONS, Check, Manifest
+from harness.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -177,9 +178,12 @@ def grade(
     on_result hears each result once the results of the checks it needs are final."""
     started = time.monotonic()
     order = [(target, check) for target in targets for check in target.checks]
+    scenarios = {check: check.load() for _, check in order}  # each file read once, not at every turn
+    crowds = {check for check, scenario in scenarios.items() if scenario.crowd is not None}
+    weight = {check: _weight(scenario) for check, scenario in scenarios.items()}
     needed_by_others = {need for _, check in order for need in check.needs}
     firsts = {check.name for _, check in order if check.name in needed_by_others and not check.needs}  # "start"
-    pending = sorted(order, key=lambda pair: (pair[1].name not in firsts, -_weight(pair[1])))
+    pending = sorted(order, key=lambda pair: (pair[1].name not in firsts, -weight[pair[1]]))
     raw: dict[tuple[str, str], CheckResult] = {}  # as each check ended
     final: dict[tuple[str, str], CheckResult] = {}  # ... once the checks it needs are final
     running: dict[Future, tuple[Target, Check]] = {}
@@ -200,9 +204,6 @@ def grade(
             if on_result:
                 on_result(result)
 
-    def crowd_running() -> bool:
-        return any(c.load().crowd is not None for _, c in running.values())
-
     procs.bare_python(), sandbox.python()  # made once, here, for every worker
     pool, broken = _workers(slots), False
     try:
@@ -213,14 +214,13 @@ def grade(
             for target, check in list(pending):
                 if len(running) >= slots or broken:
                     break
-                if check.load().crowd is not None and crowd_running():
+                if check in crowds and any(c in crowds for _, c in running.values()):
                     continue  # crowds (hundreds of users, a thread each in some servers) take turns
-                needed = [final.get((target.label, need)) for need in check.needs]
-                first_pending = any(final.get((target.label, need)) is None for need in check.needs if need in firsts)
-                if first_pending and _weight(check) < HEAVY:
+                needed = {need: final.get((target.label, need)) for need in check.needs}
+                if weight[check] < HEAVY and any(needed[need] is None for need in check.needs if need in firsts):
                     continue  # a light check waits for the first checks, which find a program that cannot run
                 pending.remove((target, check))
-                if any(result and result.cannot_run for result in needed):
+                if any(result and result.cannot_run for result in needed.values()):
                     raw[(target.label, check.name)] = CheckResult(target, check, "skipped")  # finalise says why
                 else:
                     running[pool.submit(_run_in_worker, target, check, timeout, limits)] = (target, check)
@@ -288,10 +288,9 @@ def _run_in_worker(
 HEAVY = 100  # a check of this _weight or more starts before the checks it needs have ended
 
 
-def _weight(check: Check) -> float:
+def _weight(scenario: Scenario) -> float:
     """How long a check may take, roughly, to start the long ones first: a crowd most; then
     by the steps its scenario acts, and the kilobytes it sends."""
-    scenario = check.load()
     if scenario.crowd is not None:
         return 1e6 + scenario.crowd.users * scenario.crowd.messages
     return sum(1 + len(step.data) / 1024 for step in scenario.steps)

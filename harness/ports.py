@@ -10,13 +10,13 @@ checks that run side by side never share one.
 
 import contextlib
 import errno
-import multiprocessing
 import os
 import random
 import socket
 import time
 from pathlib import Path
 
+from harness.procs import SharedCounter
 from harness.tcpinfo import listening
 
 HOST = "127.0.0.1"  # nothing in a scenario talks beyond loopback
@@ -33,9 +33,7 @@ def _pickable() -> range:
 
 
 _RANGE = _pickable()
-# The next pick, in memory shared with the grader's worker processes (forked from this one,
-# grading.py): two checks side by side never get the same port, whichever process runs them.
-_next = multiprocessing.Value("q", random.randrange(len(_RANGE)))
+_next = SharedCounter(random.randrange(len(_RANGE)))  # the next pick, whichever process of the grader picks
 
 
 def is_free(port: int) -> bool:
@@ -51,9 +49,7 @@ def is_free(port: int) -> bool:
 def free_port() -> int:
     """A port nothing uses now, and that no other room of this process was given."""
     for _ in range(len(_RANGE)):
-        with _next.get_lock():
-            port = _RANGE[_next.value % len(_RANGE)]
-            _next.value += 1
+        port = _RANGE[_next.take() % len(_RANGE)]
         if is_free(port):
             return port
     raise OSError(errno.EADDRINUSE, "no free port to give the server")

@@ -24,7 +24,6 @@ import ctypes
 import ctypes.util
 import fcntl
 import functools
-import multiprocessing
 import os
 import socket
 import struct
@@ -43,7 +42,7 @@ CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x20, 0x1000, 0x4000, 0x40000
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
-_next_user = multiprocessing.Value("q", 0)  # shared with the forked workers: two checks, two users
+_next_user = procs.SharedCounter()  # two checks, two users, whichever process of the grader runs them
 _worker_ready = False  # this process has its own network and mount namespaces
 
 
@@ -98,10 +97,7 @@ def next_user() -> int | None:
     """A user ID for one check's programs, or None where they run as the grader's user."""
     if not active():
         return None
-    with _next_user.get_lock():
-        uid = USERS[_next_user.value % len(USERS)]
-        _next_user.value += 1
-    return uid
+    return USERS[_next_user.take() % len(USERS)]
 
 
 def enter_worker() -> None:

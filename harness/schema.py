@@ -7,6 +7,7 @@ read as something else (a check worth 1 point, a hint gone, a step with no check
 """
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -19,10 +20,10 @@ class Kind:
     """What a key holds: a name for messages, and the test."""
 
     name: str
-    test: object  # Callable[[object], bool]
+    test: Callable[[object], bool]
 
     def accepts(self, value: object) -> bool:
-        return bool(self.test(value))  # type: ignore[operator]
+        return self.test(value)
 
 
 TEXT = Kind("text", lambda v: isinstance(v, str))
