@@ -9,6 +9,9 @@ import nox
 
 nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
+# The kit's one command, `chatroom-kit COMMAND [ARGS]` (harness/commands.py), as the session's
+# Python runs it: the sessions below are each one call of it.
+KIT = ("-m", "harness")
 
 
 @nox.session
@@ -22,6 +25,7 @@ def lint(session: nox.Session) -> None:
     session.install(".[lint]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")  # [tool.mypy] in pyproject.toml: harness/
 
 
 # The students' sessions run in the environment nox itself runs in (the quick start's .venv,
@@ -30,32 +34,32 @@ def lint(session: nox.Session) -> None:
 @nox.session(venv_backend="none")
 def grade(session: nox.Session) -> None:
     """Grade the lessons: `nox -s grade -- 3`, `-- --path DIR`, `-- --watch 3`, `-- --status`."""
-    session.run(sys.executable, "-m", "harness.grade", *session.posargs, external=True)
+    session.run(sys.executable, *KIT, "grade", *session.posargs, external=True)
 
 
 @nox.session(venv_backend="none")
 def lessons(session: nox.Session) -> None:
     """Write lessons/stepN/ and reference/ from lessons/source/, never over a student's work;
     `-- --reset 3` writes step 3 afresh, keeping the student's files as FILE.mine."""
-    session.run(sys.executable, "-m", "harness.lessons", *session.posargs, external=True)
+    session.run(sys.executable, *KIT, "lessons", *session.posargs, external=True)
 
 
 @nox.session
 def coverage(session: nox.Session) -> None:
     """Grade every mutant of tests/mutants/catalogue.toml; write docs/grader-coverage.md and docs/mistakes.md."""
     session.install("-e", ".")
-    session.run("python", "-m", "harness.mutants", "--write")
+    session.run("python", *KIT, "mutants", "--write")
 
 
 @nox.session
 def gradescope(session: nox.Session) -> None:
     """Build dist/gradescope-autograder.zip: `-- --hidden DIR` adds hidden checks, `-- --try DIR` grades DIR with it."""
     session.install("-e", ".")
-    session.run("python", "-m", "harness.gradescope", *session.posargs)
+    session.run("python", *KIT, "gradescope", *session.posargs)
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
     """Check README.md and docs/: every `sh` command runs, excerpts and links hold; `-- --write` refreshes."""
     session.install("-e", ".[dev]")
-    session.run("python", "-m", "harness.docs", *session.posargs)
+    session.run("python", *KIT, "docs", *session.posargs)

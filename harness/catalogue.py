@@ -9,14 +9,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import containment, runner
+from harness import containment, kit, runner
 from harness.schema import TABLES, TEXT, InputError, Table
 
-ROOT = Path(__file__).resolve().parent.parent
-CATALOGUE = ROOT / "tests" / "mutants" / "catalogue.toml"
-VARIANTS = ROOT / "tests" / "variants"
-COVERAGE_DOC = ROOT / "docs" / "grader-coverage.md"
-MISTAKES_DOC = ROOT / "docs" / "mistakes.md"
+ROOT, CATALOGUE, VARIANTS = kit.ROOT, kit.CATALOGUE, kit.VARIANTS
+COVERAGE_DOC, MISTAKES_DOC = kit.COVERAGE_DOC, kit.MISTAKES_DOC
 WAITED = re.compile(r" \(still so after [\d.]+ s\)")  # how long a run waited depends on its timeout
 
 

@@ -20,9 +20,10 @@ import sys
 import urllib.parse
 from pathlib import Path
 
+from harness import kit
 from harness.manifest import SPECS, ManifestError, load_manifest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = kit.ROOT
 EXAMPLE = ROOT / "examples" / "github-classroom" / ".github" / "workflows" / "classroom.yml"
 KIT_URL = "https://github.com/YOUR-ORG/chatroom-kit.git"  # the course's copy of this kit
 KIT_REF = "main"
@@ -168,6 +169,8 @@ def refusal(args: argparse.Namespace) -> str | None:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.command == "check" or (args.command == "write" and args.out == EXAMPLE):
+        kit.need_checkout("classroom")  # the example workflow is the checkout's
     if args.command == "write":
         why = refusal(args)
         if why:

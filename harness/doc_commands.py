@@ -30,9 +30,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import markdown, procs
+from harness import kit, markdown, procs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = kit.ROOT
 TIME_LIMIT = 60.0  # seconds for one command
 EXPECTED_EXIT = re.compile(r"\(exit (?P<status>[0-9]+)\b[^)]*\)")
 VENV_BIN = re.compile(r"(?<![\w./-])\.venv/bin/")  # the kit's own, not some/other/.venv/bin/

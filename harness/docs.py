@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 from urllib.parse import unquote
 
-from harness import doc_commands, excerpts, lessons, markdown, mutants
+from harness import doc_commands, excerpts, kit, lessons, markdown, mutants
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = kit.ROOT
 
 
 def pages() -> list[Path]:
@@ -117,6 +117,7 @@ def progress(result: doc_commands.Result) -> None:
 
 
 def main(argv: list[str]) -> int:
+    kit.need_checkout("docs")
     if argv not in ([], ["--no-commands"], ["--write"]):
         print("usage: python -m harness.docs [--no-commands | --write]", file=sys.stderr)
         return 2

@@ -12,9 +12,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import mutants, runner
+from harness import kit, mutants, runner
 
-CLASS = mutants.ROOT / "examples" / "class"
+CLASS = kit.ROOT / "examples" / "class"
 BOB_MISTAKE = "echo-to-sender"
 
 
@@ -46,6 +46,7 @@ def main(argv: list[str]) -> int:
     if argv not in ([], ["--check"]):
         print("usage: python -m harness.examples [--check]", file=sys.stderr)
         return 2
+    kit.need_checkout("examples")
     if argv == ["--check"]:
         out_of_date = stale()
         for path in out_of_date:

@@ -19,11 +19,10 @@ that differs.
 import ast
 import re
 import textwrap
-from pathlib import Path
 
-from harness import lessons, markdown
+from harness import kit, lessons, markdown
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = kit.ROOT
 MARKER = re.compile(r"^excerpt:\s*(?P<file>[^\s@]+)(?:@(?P<step>[0-9]+))?\s+(?P<name>[\w.]+)$")
 
 

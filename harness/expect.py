@@ -65,11 +65,6 @@ def _pattern(template: str, known: tuple[tuple[str, str], ...]) -> tuple[re.Patt
     return re.compile("".join(pattern)), tuple(names)
 
 
-def matches(template: str, line: str, values: dict[str, str]) -> bool:
-    """Whether the line reads as the template, with the values known so far."""
-    return _learn(template, line, values) is not None
-
-
 @dataclass(frozen=True)
 class Mismatch:
     """The first line where a screen differs from what was expected (1-based row)."""
@@ -133,18 +128,39 @@ def _guessed(template: str, line: str, values: dict[str, str]) -> dict[str, str]
     return guesses
 
 
+@dataclass(frozen=True)
+class Row:
+    """The judge's verdict on one row of a screen."""
+
+    seen: str | None  # None: the screen has no such line
+    expected: str | None  # None: a line too many; else the template, filled with what is known
+    ok: bool
+
+
+def judge_rows(seen: list[str], templates: list[str], values: dict[str, str]) -> list[Row]:
+    """Every row's verdict, top to bottom: what a matching line teaches (a port, an address)
+    holds for the rows below it, and `values` keeps it; a line that differs teaches nothing."""
+    rows = []
+    for row, template in enumerate(templates):
+        if row >= len(seen):
+            rows.append(Row(None, fill(template, values), False))
+            continue
+        learned = _learn(template, seen[row], values)
+        if learned is None:
+            guessed = {**_guessed(template, seen[row], values), **values}
+            rows.append(Row(seen[row], fill(template, guessed), False))
+        else:
+            values.update(learned)
+            rows.append(Row(seen[row], fill(template, values), True))
+    return rows + [Row(line, None, False) for line in seen[len(templates) :]]
+
+
 def compare(seen: list[str], templates: list[str], values: dict[str, str]) -> Mismatch | None:
     """Check a whole screen against its expected lines, learning values into `values`.
 
     Returns the first mismatch, or None when the screen shows exactly the expected lines.
     """
-    for row, template in enumerate(templates, start=1):
-        if row > len(seen):
-            return Mismatch(row, fill(template, values), None)
-        learned = _learn(template, seen[row - 1], values)
-        if learned is None:
-            return Mismatch(row, fill(template, {**_guessed(template, seen[row - 1], values), **values}), seen[row - 1])
-        values.update(learned)
-    if len(seen) > len(templates):
-        return Mismatch(len(templates) + 1, None, seen[len(templates)])
+    for number, row in enumerate(judge_rows(seen, templates, values), start=1):
+        if not row.ok:
+            return Mismatch(number, row.expected, row.seen)
     return None

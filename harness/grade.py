@@ -14,6 +14,11 @@
 when every submission was graded), 1 when one did not, 2 for bad usage.
 """
 
+import signal
+
+if __name__ == "__main__":  # Ctrl-C while the grader loads ends it quietly: nothing has started yet
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 import argparse
 import sys
 import time
@@ -215,6 +220,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         sys.exit(main(sys.argv[1:]))
     except KeyboardInterrupt:  # every room has ended its programs on the way out

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from harness import kit
 from harness.catalogue import recognise
 from harness.explain import shown_path
 from harness.grading import CheckResult, Grade
@@ -77,6 +78,7 @@ def failure_panel(result: CheckResult) -> Panel:
     if failure is None:
         grid.add_row("problem", Text(result.message))
     else:
+        assert outcome is not None  # a failure is an outcome's
         grid.add_row("at", f"scenario step {failure.step}: {failure.step_text}")
         member = failure.member
         kind = outcome.scenario.members().get(member, "")
@@ -124,7 +126,7 @@ def replay_command(result: CheckResult) -> str:
     server, client = result.target.programs(result.check)
     scenario = result.check.scenario  # a name, or a hidden check's file
     scenario = shown_path(Path(scenario)) if scenario.endswith(".toml") else scenario
-    script = shown_path(Path(__file__).resolve().parent / "run_scenario.py")
+    script = shown_path(kit.PACKAGE / "run_scenario.py")
     python = shown_path(Path(sys.executable))
     return f"{python} {script} {scenario} --server {shown_path(server)} --client {shown_path(client)}"
 

@@ -22,10 +22,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from harness import autograder
+from harness import autograder, kit
 from harness.manifest import SPECS, ManifestError, add_hidden, load_manifest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = kit.ROOT
 ZIP_NAME = "gradescope-autograder.zip"
 TRY_RESULTS = "try-results.json"
 KIT = ("pyproject.toml", "README.md", "lessons/steps.toml", "reference/srv.py", "reference/cli.py")
@@ -173,6 +173,7 @@ def _has_hidden(path: Path) -> bool:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    kit.need_checkout("gradescope")  # the zip holds the kit's source, installed from it on Gradescope
     try:
         path = build(args.out, args.hidden, args.spec)
     except ManifestError as error:

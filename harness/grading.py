@@ -237,6 +237,7 @@ def grade(
                         broken = True  # its other checks fail the same way; then a new pool
     except KeyboardInterrupt:  # pressed in a terminal, it reached the workers too; sent to us alone, pass it on
         for worker in multiprocessing.active_children():
+            assert worker.pid is not None  # an active child has started
             with contextlib.suppress(ProcessLookupError):
                 os.kill(worker.pid, signal.SIGINT)
         raise
@@ -257,13 +258,17 @@ def _workers(slots: int) -> ProcessPoolExecutor:
 
 
 _checking = False  # in a worker: whether a check runs now
+_interrupted = False  # ... and whether Ctrl-C was pressed: then it starts no more checks
 
 
 def _worker_starts() -> None:
     """Ctrl-C ends the check a worker runs (its room ends its programs on the way out); a
-    worker waiting for its next check lets it pass, and goes when the grader shuts it down."""
+    worker waiting for its next check starts none after it (one may be queued for it already),
+    and goes when the grader shuts it down."""
 
     def interrupt(signum: int, frame: object) -> None:
+        global _interrupted
+        _interrupted = True
         if _checking:
             raise KeyboardInterrupt
 
@@ -278,6 +283,8 @@ def _run_in_worker(
     target: Target, check: Check, timeout: float | None, limits: containment.Limits | None
 ) -> CheckResult:
     global _checking
+    if _interrupted:
+        raise KeyboardInterrupt
     _checking = True
     try:
         return run_check(target, check, timeout, limits)

@@ -31,14 +31,16 @@ import hashlib
 import json
 import re
 import sys
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness import kit
 from harness.manifest import LESSONS, Manifest, load_manifest
 
-ROOT = LESSONS.parent
-SOURCE = LESSONS / "source"
-REFERENCE_DIR = ROOT / "reference"
+ROOT = kit.ROOT
+SOURCE = kit.LESSON_SOURCE
+REFERENCE_DIR = kit.REFERENCE
 PROGRAMS = ("srv.py", "cli.py")
 DIRECTIVE = re.compile(r"^(?P<indent>\s*)#@ ?(?P<word>\w*)(?: (?P<rest>.*))?$")
 TODO_PREFIX = "# TODO step"
@@ -137,7 +139,9 @@ def _next_is_before(blocks: list[Block], index: int) -> bool:
 
 
 def _todo(block: Block, replaced: bool) -> list[str]:
-    indent = re.match(r"\s*", next(line for line in block.lines if line.strip())).group(0)
+    leading = re.match(r"\s*", next(line for line in block.lines if line.strip()))
+    assert leading is not None  # \s* matches at the start of any line
+    indent = leading.group(0)
     lines = [f"{indent}{TODO_PREFIX} {block.step}: {text}\n" for text in block.todo or ["write this part"]]
     if replaced:  # the simpler code that follows is the starting point
         return [*lines, f"{indent}{TODO_PREFIX} {block.step}: replace the code below.\n"]
@@ -329,7 +333,7 @@ class StudentsWork(Exception):
         self.paths = paths
 
 
-def write(lesson: Lesson, root: Path = ROOT, reset: set[int] = frozenset()) -> list[Path]:
+def write(lesson: Lesson, root: Path = ROOT, reset: Collection[int] = frozenset()) -> list[Path]:
     """Write what differs, never over a student's work: raises StudentsWork naming the files,
     unless their steps are in `reset`, whose changed files are kept beside as FILE.mine."""
     theirs = edited(lesson, root)
@@ -359,6 +363,11 @@ def _step_of(path: Path) -> int | None:
     return int(folder[4:]) if folder.startswith("step") and folder[4:].isdigit() else None
 
 
+def _steps_of(paths: Iterable[Path]) -> set[int]:
+    """The steps whose folders hold these paths."""
+    return {step for step in map(_step_of, paths) if step is not None}
+
+
 def main(argv: list[str]) -> int:
     import argparse
 
@@ -366,19 +375,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the generator's output differs from the record")
     parser.add_argument("--reset", type=int, nargs="+", default=[], metavar="STEP", help="write these steps afresh")
     args = parser.parse_args(argv)
+    kit.need_checkout("lessons")
     try:
         lesson = generate()
     except LessonSourceError as error:
         print(f"lessons: {error}", file=sys.stderr)
         return 1
-    steps = {_step_of(path) for path in lesson.files} - {None}
+    steps = _steps_of(lesson.files)
     unknown = sorted(set(args.reset) - steps)
     if unknown:
         parser.error(f"--reset: there is no step {unknown[0]}; the steps are {min(steps)} to {max(steps)}")
     if args.check:
         stale = differences(lesson)
-        for path in stale:
-            print(f"lessons: out of date: {path} (run `nox -s lessons`)", file=sys.stderr)
+        for name in stale:
+            print(f"lessons: out of date: {name} (run `nox -s lessons`)", file=sys.stderr)
         return 1 if stale else 0
     try:
         written = write(lesson, reset=set(args.reset))
@@ -386,7 +396,7 @@ def main(argv: list[str]) -> int:
         print("lessons: these files hold your own work, so they were left as they are:", file=sys.stderr)
         for path in work.paths:
             print(f"  {path}", file=sys.stderr)
-        steps_named = " ".join(str(s) for s in sorted({_step_of(p) for p in work.paths} - {None}))
+        steps_named = " ".join(str(s) for s in sorted(_steps_of(work.paths)))
         reset = f".venv/bin/nox -s lessons -- --reset {steps_named}"
         print(f"To start a step afresh, keeping your version as FILE.mine: {reset}", file=sys.stderr)
         return 1

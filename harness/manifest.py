@@ -8,11 +8,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import scenario
+from harness import kit, scenario
+from harness.scenario import Scenario  # in Check's body, `scenario` names its field, not the module
 from harness.schema import COUNT, POINTS, TABLES, TEXT, TEXTS, WHOLE, InputError, Table
 
-LESSONS = Path(__file__).resolve().parent.parent / "lessons"
-MANIFEST = LESSONS / "steps.toml"
+LESSONS, MANIFEST = kit.LESSONS, kit.MANIFEST
 PARTS = ("server", "client", "both")
 # "documented": what the documentation's terminals show; "kit": a rule of the kit, beyond it.
 LAYERS = ("documented", "kit")
@@ -42,7 +42,7 @@ class Check:
     def hidden(self) -> bool:
         return self.visibility != "visible"
 
-    def load(self) -> scenario.Scenario:
+    def load(self) -> Scenario:
         return scenario.load(self.scenario)
 
     def describe(self) -> str:
@@ -96,7 +96,8 @@ HIDDEN_FILE = Table(required={"format_version": COUNT, "check": TABLES})
 
 def load_manifest(path: Path = MANIFEST) -> Manifest:
     table = _read(path, MANIFEST_FILE)
-    steps, seen = [], {}
+    steps: list[Step] = []
+    seen: dict[str, str] = {}
     for number, raw in enumerate(table["step"], start=1):
         where = f"{path.name}: [[step]] {number}"
         STEP.check(raw, where, ManifestError)

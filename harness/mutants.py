@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from harness import grading, runner
+from harness import grading, kit, runner
 from harness.catalogue import (
     CATALOGUE,
     COVERAGE_DOC,
@@ -48,19 +48,18 @@ def build(mutant: Mutant, folder: Path) -> Path:
 def grade_all(
     mutants: list[Mutant], workdir: Path, manifest: Manifest | None = None, timeout: float = 1.0, whole: bool = False
 ):
-    """Grade every mutant, on its spec, up to the step of the check named for it (whole: on
-    every check, to see its blast radius), all in one parallel run."""
+    """Grade every mutant, on its spec, up to the check named for it: what comes after cannot
+    change which check catches it first (whole: on every check, to see its blast radius), all
+    in one parallel run."""
     manifest = manifest or load_manifest()
-    step_of = {check.name: step.number for step in manifest.steps for check in step.checks}
     last = manifest.steps[-1].number
-    targets = [
-        grading.Target(
-            m.name,
-            build(m, workdir / m.name),
-            tuple(manifest.spec(m.spec).checks_up_to(last if whole else step_of[m.check])),
-        )
-        for m in mutants
-    ]
+    targets = []
+    for mutant in mutants:
+        checks = manifest.spec(mutant.spec).checks_up_to(last)
+        if not whole:
+            names = [check.name for check in checks]
+            checks = checks[: names.index(mutant.check) + 1] if mutant.check in names else checks
+        targets.append(grading.Target(mutant.name, build(mutant, workdir / mutant.name), tuple(checks)))
     return grading.grade(targets, timeout=timeout)
 
 
@@ -185,7 +184,11 @@ def located(mutant: Mutant) -> str:
     nodes = ast.parse(source).body
     while True:
         inside = [
-            n for n in nodes if isinstance(n, ast.FunctionDef | ast.ClassDef) and n.lineno <= line <= n.end_lineno
+            n
+            for n in nodes
+            if isinstance(n, ast.FunctionDef | ast.ClassDef)
+            and n.end_lineno is not None  # always set by ast.parse
+            and n.lineno <= line <= n.end_lineno
         ]
         if not inside:
             break
@@ -225,6 +228,7 @@ def main(argv: list[str]) -> int:
     if argv not in ([], ["--write"], ["--check"]):
         print("usage: python -m harness.mutants [--write | --check]", file=sys.stderr)
         return 2
+    kit.need_checkout("mutants")
     try:
         mutants = load_catalogue()
     except InputError as error:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.expect import Mismatch
+from harness.expect import Mismatch, Row
 from harness.scenario import Scenario
 from harness.timeline import Timeline
 
@@ -26,6 +26,7 @@ class Outcome:
     failure: Failure | None
     screens: dict[str, list[str]]  # what each member finally showed (a robot: what it received)
     expected: dict[str, list[str]]  # what each should have shown, placeholders filled in
+    rows: dict[str, list[Row]]  # the judge's verdict on each row of each judged screen, as reports show it
     checked: list[str]  # members whose screens were judged (robots only when expected to see something)
     values: dict[str, str]  # placeholders learned: port, addresses
     exits: dict[str, str]  # how each terminal's program ended

@@ -50,7 +50,12 @@ def bare_python(base: Path | None = None) -> Path:
 def _bare_python(base: Path) -> Path:
     folder = Path(tempfile.mkdtemp(prefix="chat-python-"))
     maker = os.getpid()  # a forked worker that exits leaves it to the process that made it
-    atexit.register(lambda: os.getpid() == maker and shutil.rmtree(folder, ignore_errors=True))
+
+    def remove() -> None:
+        if os.getpid() == maker:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)
     folder.chmod(0o755)  # a program run as another user needs it too
     (folder / "pyvenv.cfg").write_text(f"home = {base.parent}\ninclude-system-site-packages = false\n")
     (folder / "bin").mkdir(mode=0o755)
@@ -229,29 +234,48 @@ def is_waiting(pid: int) -> bool:
     return _sleeps_in(Path(f"/proc/{pid}"), _numbers(frozenset(WAITING)))
 
 
-def is_idle(pid: int) -> bool:
+def is_idle(pid: int, deadline_is_work: bool = False) -> bool:
     """Whether every thread of the program waits, for input or a peer: nothing more happens
-    until something arrives. (is_waiting looks at the main thread only.)"""
+    until something arrives. (is_waiting looks at the main thread only.)
+
+    deadline_is_work: a wait with a time limit counts as work to come, for a program known
+    to set one only when it will act as it ends (the kit's partners, holding a cut line)."""
     try:
         threads = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return True  # gone
     calls = _numbers(frozenset((WAITING | PEER) - SLEEP))
-    return all(_sleeps_in(f"/proc/{pid}/task/{thread}", calls) for thread in threads)
+    limits = _limit_arguments() if deadline_is_work else {}
+    return all(_sleeps_in(f"/proc/{pid}/task/{thread}", calls, limits) for thread in threads)
 
 
-def _sleeps_in(task: Path | str, calls: set[int]) -> bool:
-    """Whether the process or thread whose /proc folder this is sleeps in one of these calls;
-    True when it cannot be read (it has ended, or is not ours): nothing to wait for.
-    (Read with os.read: this is asked hundreds of times a second.)"""
+# The waiting calls whose time limit is a pointer (NULL: no limit), and which argument it is.
+LIMIT_ARGUMENT = {"select": 4, "pselect6": 4, "ppoll": 2}
+
+
+@functools.cache
+def _limit_arguments() -> dict[int, int]:
+    table = SYSCALL_NUMBERS.get(platform.machine(), {})
+    return {table[name]: index for name, index in LIMIT_ARGUMENT.items() if name in table}
+
+
+def _sleeps_in(task: Path | str, calls: set[int], limits: dict[int, int] | None = None) -> bool:
+    """Whether the process or thread whose /proc folder this is sleeps in one of these calls
+    (and, for those in `limits`, with no time limit); True when it cannot be read (it has
+    ended, or is not ours): nothing to wait for. (Read with os.read: this is asked hundreds of
+    times a second.)"""
     try:
         stat = _read(f"{task}/stat")
         if stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] != b"S":
             return False
-        call = _read(f"{task}/syscall").split()[0]
+        fields = _read(f"{task}/syscall").split()
+        call = fields[0]
     except (OSError, IndexError, ValueError):
         return True
-    return call.isdigit() and int(call) in calls
+    if not call.isdigit() or int(call) not in calls:
+        return False
+    limit = (limits or {}).get(int(call))
+    return limit is None or int(fields[1 + limit], 16) == 0
 
 
 def _read(path: str) -> bytes:

@@ -13,12 +13,18 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import grading, lessons
-from harness.manifest import LESSONS, Manifest
+from harness import grading, kit, lessons
+from harness.manifest import Manifest
 
-ROOT = LESSONS.parent
-CACHE = ROOT / ".cache" / "progress.json"
-KIT_FILES = ("harness/**/*.py", "harness/**/*.toml", "lessons/steps.toml", "reference/*.py")
+CACHE = kit.CACHE / "progress.json"
+# The kit's own files, as (folder, pattern): the package's, and the manifest and the reference,
+# wherever the kit keeps them (harness/kit.py).
+KIT_FILES = (
+    (kit.PACKAGE, "**/*.py"),
+    (kit.PACKAGE, "**/*.toml"),
+    (kit.MANIFEST.parent, kit.MANIFEST.name),
+    (kit.REFERENCE, "*.py"),
+)
 STATES = ("done", "to do", "not started")
 
 
@@ -39,8 +45,9 @@ def _digest(parts: list[bytes]) -> str:
 
 def kit_key(extra: str = "") -> str:
     """What the kit's verdicts depend on besides the student's files; extra: the options graded with."""
-    files = sorted({path for pattern in KIT_FILES for path in ROOT.glob(pattern) if "__pycache__" not in path.parts})
-    named = [path.relative_to(ROOT).as_posix().encode() + path.read_bytes() for path in files]
+    found = {path for folder, pattern in KIT_FILES for path in folder.glob(pattern)}
+    files = sorted(path for path in found if "__pycache__" not in path.parts)
+    named = [path.relative_to(kit.PACKAGE.parent).as_posix().encode() + path.read_bytes() for path in files]
     return _digest([extra.encode(), *named])
 
 

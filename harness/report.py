@@ -10,7 +10,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from harness.expect import matches
 from harness.runner import Outcome
 
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
@@ -64,7 +63,7 @@ def _panel_widths(texts: dict[str, Text]) -> list[int]:
 
 def _screen_panel(outcome: Outcome, name: str, text: Text, height: int | None) -> Panel:
     failed = outcome.failure is not None and outcome.failure.member == name
-    judged = name in outcome.expected
+    judged = name in outcome.rows
     return Panel(
         text if text.plain else Text("(nothing)", style="dim"),
         title=f"[bold]{name}[/]",
@@ -76,22 +75,20 @@ def _screen_panel(outcome: Outcome, name: str, text: Text, height: int | None) -
 
 
 def _screen_text(outcome: Outcome, name: str) -> Text:
-    """The member's lines, each marked against the line expected in that row."""
-    seen, expected = outcome.screens[name], outcome.expected.get(name)
+    """The member's lines, each marked as the judge found it (outcome.rows)."""
     text = Text()
-    for row in range(max(len(seen), len(expected or []))):
-        line = seen[row] if row < len(seen) else None
-        want = expected[row] if expected is not None and row < len(expected) else None
-        if expected is None:  # a robot nobody asked about: shown, not judged
+    if name not in outcome.rows:  # a robot nobody asked about: shown, not judged
+        for line in outcome.screens[name]:
             text.append(f"  {line}\n", style="dim")
-        elif line is not None and want is not None and matches(want, line, outcome.values):
-            text.append("✓ ", style="green").append(f"{line}\n")
-        elif line is None:
-            text.append("✗ ", style="red").append(f"(missing) {want}\n", style="red italic")
+    for row in outcome.rows.get(name, []):
+        if row.ok:
+            text.append("✓ ", style="green").append(f"{row.seen}\n")
+        elif row.seen is None:
+            text.append("✗ ", style="red").append(f"(missing) {row.expected}\n", style="red italic")
         else:
-            text.append("✗ ", style="red").append(f"{line}\n", style="red")
-            if want is not None:
-                text.append(f"  ↳ expected {want}\n", style="dim italic")
+            text.append("✗ ", style="red").append(f"{row.seen}\n", style="red")
+            if row.expected is not None:
+                text.append(f"  ↳ expected {row.expected}\n", style="dim italic")
     text.rstrip()
     return text
 

@@ -45,7 +45,7 @@ def _explanation(result: CheckResult, ansi: bool = False) -> str:
     parts = [result.message]
     failure = result.outcome.failure if result.outcome else None
     screen = result.outcome.screens.get(failure.member, []) if result.outcome and failure else []
-    if screen:
+    if failure is not None and screen:  # a screen is a failure's
         parts.append(f"{bold}{failure.member}'s screen:{plain}\n" + "\n".join(screen[-SCREEN_TAIL:]))
     parts += [f"{bold}{label.capitalize()}:{plain} {text}" for label, text in advice(result)]
     return "\n\n".join(part for part in parts if part)

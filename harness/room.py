@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import containment, sandbox
+from harness import containment, kit, sandbox
 from harness.ports import HOST
 from harness.procs import cpu_seconds, is_idle, is_waiting, python_command
 from harness.robot import FakeServer, Robot, Wire
@@ -24,7 +24,8 @@ QUIET_PATIENCE = 0.5  # seconds a room that shows what it should may take to fal
 # longer than a terminal's output, or the keys the harness typed, take to pass through the
 # kernel on a busy machine (both cores busy: 0.1 s was seen to fail a threaded server), and
 # than the partners' patience with a line without its end (harness/partners/lines.py).
-QUIET_VERDICT = 0.3
+QUIET_VERDICT = 0.05
+PARTNERS = kit.PARTNERS  # the grader's own server and client, which stand in for the part a check does not grade
 # Seconds a room that shows something else may go on without a byte printed or received
 # while one of its programs runs flat out (SPIN_SHARE of a core): a loop that never waits.
 SPIN_VERDICT = 0.4
@@ -58,8 +59,8 @@ def ready(readers: list, writers: list, timeout: float) -> tuple[list, list]:
         wanted[member.fileno()] = wanted.get(member.fileno(), 0) | select.POLLIN
     for member in writers:
         wanted[member.fileno()] = wanted.get(member.fileno(), 0) | select.POLLOUT
-    for fd, events in wanted.items():
-        poller.register(fd, events)
+    for fd, mask in wanted.items():
+        poller.register(fd, mask)
     events = dict(poller.poll(max(timeout, 0) * 1000))
     can_read, can_write = select.POLLIN | select.POLLHUP | select.POLLERR, select.POLLOUT | select.POLLERR
     return (
@@ -108,7 +109,7 @@ class Room:
         return robot
 
     def _spawn(self, name: str, program: Path, args: list[str], taken: int = 0) -> Terminal:
-        box, cwd = None, None
+        box, cwd, partner = None, None, program.parent == PARTNERS
         if self.confinement and self.workdir:
             program, cwd = self.workdir.place(program), self.workdir.cwd
             box = containment.Box(self.confinement, name, program.name)
@@ -116,7 +117,7 @@ class Room:
         argv = python_command(program, *args, python=sandbox.python() if sandboxed else None)
         try:
             terminal = Terminal(
-                name, argv, self.timeline, rows=self.rows, cols=self.cols, box=box, cwd=cwd, taken=taken
+                name, argv, self.timeline, self.rows, self.cols, box, cwd, taken, deadline_is_work=partner
             )
         except BaseException:
             if box is not None:
@@ -166,14 +167,18 @@ class Room:
         unread_too=False leaves out the last: a program that has waited a while with bytes
         (or a connection to accept) unread is not watching them, and that is a verdict."""
         terminals = [m for m in self.members.values() if isinstance(m, Terminal) and not m.eof]
-        if ready(terminals, [], 0)[0]:
+        for terminal in terminals:
+            terminal.deliver_typed()
+        # Idle first, then nothing to read: what a program printed or sent before it went to
+        # sleep is readable by then (polling a pty's end flushes what is on its way to it).
+        if not all(is_idle(t.pid, t.deadline_is_work) for t in terminals):
             return False
-        if not all(is_idle(t.pid) for t in terminals):
+        wires = [m for m in self.members.values() if isinstance(m, Wire) and m.reads and not m.eof]
+        if ready([*terminals, *wires], [], 0)[0]:
             return False
         if not unread_too:
             return True
-        wires = [m for m in self.members.values() if isinstance(m, Wire) and m.reads and m.peer[1]]
-        return all(_unread(wire) == 0 for wire in wires)
+        return all(_unread(wire) == 0 for wire in wires if wire.peer[1])
 
     def spinning(self) -> "SpinWatch":
         return SpinWatch(self)

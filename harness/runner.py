@@ -11,21 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import crowd, ports
-from harness.expect import NO_LINE_END, SERVER_PORT, Mismatch, compare, fill
+from harness import crowd, kit, ports
+from harness.expect import NO_LINE_END, SERVER_PORT, Mismatch, compare, fill, judge_rows
 from harness.outcome import Failure, Outcome
 from harness.robot import FakeServer, Wire
-from harness.room import POLL, QUIET_PATIENCE, QUIET_VERDICT, SPIN_VERDICT, Room
+from harness.room import PARTNERS, POLL, QUIET_PATIENCE, QUIET_VERDICT, SPIN_VERDICT, Room
 from harness.scenario import FREE_PORT, LINGERING_PORT, Scenario, Step
 from harness.tcpinfo import lingers
 from harness.terminal import CTRL_D, ENTER, Terminal
 
-REFERENCE = Path(__file__).resolve().parent.parent / "reference"
-REFERENCE_SERVER = REFERENCE / "srv.py"
-REFERENCE_CLIENT = REFERENCE / "cli.py"
+REFERENCE, REFERENCE_SERVER, REFERENCE_CLIENT = kit.REFERENCE, kit.REFERENCE_SERVER, kit.REFERENCE_CLIENT
 # The grader's side of a graded check: programs that show what the reference shows and speak
 # both the documented protocol and the kit's (their docstrings; docs/protocol.md).
-PARTNERS = Path(__file__).resolve().parent / "partners"
 PARTNER_SERVER = PARTNERS / "srv.py"
 PARTNER_CLIENT = PARTNERS / "cli.py"
 
@@ -90,13 +87,15 @@ def run(
             if SERVER_PORT in values:  # learned, or chosen: the port clients connect to
                 room.port = int(values[SERVER_PORT])
     seconds = time.monotonic() - started  # the room's teardown included
+    screens = {name: shown(member) for name, member in room.members.items()}
     return Outcome(
         scenario=scenario,
         server=server,
         client=client,
         failure=failure,
-        screens={name: shown(member) for name, member in room.members.items()},
+        screens=screens,
         expected={name: [fill(line, values) for line in expected[name]] for name in checked},
+        rows={name: judge_rows(screens[name], expected[name], dict(values)) for name in checked if name in screens},
         checked=checked,
         values=values,
         exits={n: m.describe_exit() for n, m in room.members.items() if isinstance(m, Terminal)},
@@ -201,7 +200,11 @@ def _send_in_pieces(room: Room, wire: Wire, step: Step, timeout: float) -> None:
     for start, end in itertools.pairwise(cuts):
         wire.queue(step.data[start:end])
         stalled = Stall(room, lambda: len(wire.outgoing))
-        if not room.wait_until(lambda s=stalled: not wire.outgoing or s(), timeout, poll=POLL) or wire.outgoing:
+
+        def read_or_stalled(s: Stall = stalled) -> bool:
+            return not wire.outgoing or s()
+
+        if not room.wait_until(read_or_stalled, timeout, poll=POLL) or wire.outgoing:
             when = "while every program waits" if stalled.verdict else f"after {timeout:g} s"
             problem = (
                 f"{wire.name}: expected the program to read all {end - start} bytes {wire.name} sent, "
@@ -278,10 +281,13 @@ def _wait_for(
     quiet_since: float | None = None
     spin, spinning = room.spinning(), None
     final_since: float | None = None
+    events = len(room.timeline.events)
 
     def settled() -> bool:
-        nonlocal unmet, learned, matched_since, quiet_since, spinning, final_since
+        nonlocal unmet, learned, matched_since, quiet_since, spinning, final_since, events
         unmet, learned = _judge(room, looked, checked, exits, values, shown)
+        if len(room.timeline.events) != events:  # something happened: quiet starts again from here
+            events, quiet_since = len(room.timeline.events), None
         if unmet is not None:
             matched_since = None
             if unmet.final:  # ... once the others have settled too: a program that crashed, and

@@ -43,11 +43,13 @@ import codecs
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
+from harness import kit
 from harness.expect import SERVER_PORT, placeholders
 from harness.schema import COUNT, FLAG, NUMBER, TABLE, TABLES, TEXT, TEXTS, WHOLE, InputError, Table
 
-SCENARIO_DIR = Path(__file__).parent / "scenarios"
+SCENARIO_DIR = kit.SCENARIOS
 
 # action -> the kind of member it starts, or the kinds it may be done to
 STARTS = {"start": "server", "join": "client", "connect": "robot", "listen": "fake"}
@@ -63,7 +65,18 @@ ACTIONS = [*STARTS, *ACTS_ON]
 STEP_KEYS = {"text", "raw", "split", "repeat", "reads", "args", "timeout", "expect", "exit", "note"}
 FREE_PORT = "{free}"  # in args: a port the harness found free, which {port} must then show
 LINGERING_PORT = "{lingering}"  # ... and one on which a connection lingers in TIME_WAIT
-DEFAULTS = {"timeout": 3.0, "rows": 200, "cols": 120, "blank_rows": False}
+
+
+class Settings(TypedDict):
+    """A scenario file's top-level settings (each has a default)."""
+
+    timeout: float
+    rows: int
+    cols: int
+    blank_rows: bool
+
+
+DEFAULTS = Settings(timeout=3.0, rows=200, cols=120, blank_rows=False)
 
 
 class ScenarioError(InputError):
@@ -170,7 +183,12 @@ CROWD = Table(
 
 def from_table(table: dict, default_name: str = "scenario") -> Scenario:
     SCENARIO_FILE.check(table, "", ScenarioError)
-    settings = {key: type(value)(table.get(key, value)) for key, value in DEFAULTS.items()}
+    settings = Settings(
+        timeout=float(table.get("timeout", DEFAULTS["timeout"])),
+        rows=int(table.get("rows", DEFAULTS["rows"])),
+        cols=int(table.get("cols", DEFAULTS["cols"])),
+        blank_rows=bool(table.get("blank_rows", DEFAULTS["blank_rows"])),
+    )
     if "crowd" in table:
         if "step" in table or "judge" in table:
             raise ScenarioError("a [crowd] scenario has no [[step]] tables and no judge")

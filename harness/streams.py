@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from harness.scenario import Crowd, users_online
 
@@ -25,10 +25,19 @@ PADDING = "-" * 90
 
 
 class Member(Protocol):
+    """What the book reads of a user (crowd.User, whose lines and partial are properties)."""
+
     name: str
     address: str
-    lines: list[bytes]
-    partial: bytes
+
+    @property
+    def lines(self) -> list[bytes]: ...
+
+    @property
+    def partial(self) -> bytes: ...
+
+
+M = TypeVar("M", bound=Member)  # the users a Book records: crowd.User in a crowd run
 
 
 class StreamError(Exception):
@@ -67,16 +76,16 @@ class Kinds:
         return kinds
 
 
-class Book:
+class Book(Generic[M]):
     """The run's plan and record: who was served in which order, who talks, who leaves."""
 
     def __init__(self, crowd: Crowd) -> None:
         self.crowd = crowd
         self.port = 0
-        self.served: dict[int, Member] = {}  # welcome count -> user
+        self.served: dict[int, M] = {}  # welcome count -> user
         self.refused: set[str] = set()
-        self.order: list[Member] = []  # served users, in the order the server counted them
-        self.talkers: list[Member] = []
+        self.order: list[M] = []  # served users, in the order the server counted them
+        self.talkers: list[M] = []
         self.departing: dict[str, str] = {}  # address -> "close" or "reset"
         self.sent: dict[str, list[bytes]] = {}  # address -> the texts it sends
         self.relayed: dict[str, int] = {}  # address -> how many of its lines everyone got
@@ -87,13 +96,13 @@ class Book:
 
     # --- connecting ------------------------------------------------------------------
 
-    def learn_port(self, raw: bytes) -> bool:
+    def learn_port(self, raw: bytes | bytearray) -> bool:
         found = START.match(raw)
         if found:
             self.port = int(found[1])
         return bool(found)
 
-    def arrived(self, user: Member) -> None:
+    def arrived(self, user: M) -> None:
         """A user's first line: the welcome (noting its count) or, if allowed, the refusal."""
         first = user.lines[0] if user.lines else None
         if first == ROOM_FULL and self.crowd.may_refuse:
@@ -103,6 +112,7 @@ class Book:
         if found is None:
             seen = "nothing (its connection closed)" if first is None else _show(first)
             raise StreamError(user.name, f"{user.name}: expected the welcome as its first line, but it was {seen}")
+        assert first is not None  # the welcome matched it
         count = int(found[1])
         if first != f"> Connected to the chat server {users_online(count)}".encode():
             raise StreamError(
@@ -126,7 +136,7 @@ class Book:
 
     # --- talking ---------------------------------------------------------------------
 
-    def plan(self) -> list[tuple[Member, list[bytes], str]]:
+    def plan(self) -> list[tuple[M, list[bytes], str]]:
         """Each talker's lines (half of them for one who leaves) and how it leaves, if it does."""
         wanted = min(self.crowd.talkers, len(self.order))
         spread = len(self.order) / wanted
@@ -154,13 +164,13 @@ class Book:
         )
 
     @property
-    def laggers(self) -> list[Member]:
+    def laggers(self) -> list[M]:
         return [user for user in self.staying() if getattr(user, "lags", False)]
 
-    def staying(self) -> list[Member]:
+    def staying(self) -> list[M]:
         return [user for user in self.order if user.address not in self.departing]
 
-    def wanted(self, raw: bytes) -> dict[str, int] | None:
+    def wanted(self, raw: bytes | bytearray) -> dict[str, int] | None:
         """How many lines each staying user must have by the end of the talk, once the server
         has printed every departure (and so how many lines of each departing user it heard)."""
         if self._wanted is not None:  # final: a departed user's lines all come before its leave line
@@ -176,7 +186,7 @@ class Book:
         }
         return self._wanted
 
-    def check_talk(self, users: list[Member] | None = None) -> None:
+    def check_talk(self, users: list[M] | None = None) -> None:
         """Every user who stayed (or these users) got exactly what it should have, so far."""
         for position, user in enumerate(self.order, start=1):
             if user.address in self.departing or (users is not None and user not in users):
@@ -188,7 +198,7 @@ class Book:
                 )
             self._check_stream(user, position)
 
-    def _check_stream(self, user: Member, position: int) -> None:
+    def _check_stream(self, user: M, position: int) -> None:
         lines = user.lines
         welcome = f"> Connected to the chat server {users_online(position)}".encode()
         if lines[0] != welcome:
@@ -222,7 +232,7 @@ class Book:
         rest = [line for line, code in zip(lines, found, strict=True) if code is None]
         return chat, rest
 
-    def _all_lines_once_in_order(self, user: Member, chat: list[tuple[int, int]]) -> bool:
+    def _all_lines_once_in_order(self, user: M, chat: list[tuple[int, int]]) -> bool:
         """Whether the user got every other talker's lines, each once, in that talker's order
         (a departed talker's first lines, as many as everyone else got); False: look closer."""
         by_talker = itemgetter(0)
@@ -250,10 +260,10 @@ class Book:
         if len(seen) != len(expected):
             raise StreamError(who, f"{who}: expected {len(expected)} join notices, but saw {len(seen)}")
 
-    def _after(self, position: int) -> list[tuple[int, Member]]:
+    def _after(self, position: int) -> list[tuple[int, M]]:
         return [(n, u) for n, u in enumerate(self.order, start=1) if n > position]
 
-    def _check_messages(self, user: Member, by_sender: dict[bytes, list[bytes]]) -> None:
+    def _check_messages(self, user: M, by_sender: dict[bytes, list[bytes]]) -> None:
         own = user.address.encode()
         if own in by_sender:
             line = _show(by_sender[own][0])
@@ -269,7 +279,7 @@ class Book:
             departed = talker.address in self.departing
             self._check_one_sender(user, talker, got, sent, departed)
 
-    def _check_one_sender(self, user: Member, talker: Member, got: list[bytes], sent: list[bytes], departed: bool):
+    def _check_one_sender(self, user: M, talker: M, got: list[bytes], sent: list[bytes], departed: bool):
         count = len(got)
         if got != sent[:count]:
             where = next((i for i, (a, b) in enumerate(zip(got, sent, strict=False)) if a != b), len(sent))
@@ -301,10 +311,10 @@ class Book:
 
     # --- the server's terminal ------------------------------------------------------------
 
-    def all_left(self, raw: bytes) -> bool:
+    def all_left(self, raw: bytes | bytearray) -> bool:
         return raw.count(LEAVE) >= len(self.order)
 
-    def check_server(self, raw: bytes) -> None:
+    def check_server(self, raw: bytes | bytearray) -> None:
         """The server printed each join, each relayed line once and in order, each leave."""
         lines = bytes(raw).replace(b"\r\n", b"\n").split(b"\n")
         if lines[-1]:
@@ -329,7 +339,7 @@ class Book:
             raise StreamError("server", f"expected lines from talkers only, but the server printed some from {sender}")
         self._check_leaves("the server", kinds.leaves, {u.address.encode() for u in self.order})
 
-    def check_last(self, user: Member) -> None:
+    def check_last(self, user: M) -> None:
         welcome = f"> Connected to the chat server {users_online(1)}".encode()
         if user.lines[:1] != [welcome]:
             seen = _show(user.lines[0]) if user.lines else "nothing"

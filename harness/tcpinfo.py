@@ -85,9 +85,9 @@ def lookup(local: tuple[str, int], remote: tuple[str, int]) -> Row | None:
     if not _netlink_works():
         ends = (hex_address(local), hex_address(remote))
         return next((row for row in _table() if (row.local, row.remote) == ends), None)
-    ends = (struct.pack("!H", local[1]), struct.pack("!H", remote[1]), _ip(local[0]), _ip(remote[0]))
+    packed = (struct.pack("!H", local[1]), struct.pack("!H", remote[1]), _ip(local[0]), _ip(remote[0]))
     try:
-        rows = _ask(REQUEST.pack(socket.AF_INET, socket.IPPROTO_TCP, 0, ALL_STATES, *ends, 0, ANY_COOKIE), 0)
+        rows = _ask(REQUEST.pack(socket.AF_INET, socket.IPPROTO_TCP, 0, ALL_STATES, *packed, 0, ANY_COOKIE), 0)
     except FileNotFoundError:
         return None
     return rows[0] if rows else None

@@ -4,8 +4,8 @@ import contextlib
 import errno
 import fcntl
 import os
+import select
 import signal
-import struct
 import termios
 import time
 from pathlib import Path
@@ -20,7 +20,9 @@ from harness.timeline import Timeline
 CTRL_C = b"\x03"
 CTRL_D = b"\x04"
 ENTER = b"\r"
-TIOCGPTN = 0x80045430  # the pty's number, /dev/pts/N (the same on x86-64 and arm64)
+# A new descriptor of the program's end of the pty, opened through the harness's end (Linux
+# 4.13; the same number on x86-64 and arm64).
+TIOCGPTPEER = 0x5441
 
 
 def _before_exec(box: Box | None, taken: int) -> None:
@@ -44,9 +46,12 @@ class Terminal:
         box: Box | None = None,
         cwd: Path | None = None,
         taken: int = 0,
+        deadline_is_work: bool = False,
     ) -> None:
         """box: the limits the program runs in (harness/containment.py), or None: none.
-        taken: the program starts with descriptors up to this number open (take_descriptors)."""
+        taken: the program starts with descriptors up to this number open (take_descriptors).
+        deadline_is_work: the program waits with a time limit only when it will act as the
+        limit ends (the kit's partners do); see procs.is_idle."""
         self.name = name
         self.box = box
         self.stopped = False  # by the harness, for printing too much
@@ -56,24 +61,31 @@ class Terminal:
         self.exit_status: int | None = None
         self.signal_status: int | None = None
         self.ended_by_harness = False
-        with sigint_held():
-            self._child = pexpect.spawn(
-                argv[0],
-                argv[1:],
-                dimensions=(rows, cols),
-                env=pinned_env() | (box.env() if box else {}),
-                preexec_fn=lambda: _before_exec(box, taken),
-                cwd=cwd,
-                echo=True,
-            )
-            started_sessions.append(self._child.pid)
-        # Measured traps: 50 ms before every send, 0.1 s sleeps on close and terminate.
-        self._child.delaybeforesend = None
-        self._child.ptyproc.delayafterclose = 0
-        self._child.ptyproc.delayafterterminate = 0
-        self.pid = self._child.pid
-        self.fd = self._child.child_fd
-        timeline.record(name, "action", " ".join(argv).encode())
+        self.deadline_is_work = deadline_is_work
+        self._typed = False  # keys typed that may not have reached the program yet
+        try:
+            with sigint_held():  # a Ctrl-C pressed meanwhile lands once the program is known here
+                self._child = pexpect.spawn(
+                    argv[0],
+                    argv[1:],
+                    dimensions=(rows, cols),
+                    env=pinned_env() | (box.env() if box else {}),
+                    preexec_fn=lambda: _before_exec(box, taken),
+                    cwd=cwd,
+                    echo=True,
+                )
+                started_sessions.append(self._child.pid)
+                self.pid = self._child.pid
+                self.fd = self._child.child_fd
+                # Measured traps: 50 ms before every send, 0.1 s sleeps on close and terminate.
+                self._child.delaybeforesend = None
+                self._child.ptyproc.delayafterclose = 0
+                self._child.ptyproc.delayafterterminate = 0
+            timeline.record(name, "action", " ".join(argv).encode())
+        except BaseException:  # Ctrl-C, before the room knows this terminal: end its program here
+            if hasattr(self, "pid"):
+                self.kill()
+            raise
 
     def fileno(self) -> int:
         return self.fd
@@ -100,7 +112,28 @@ class Terminal:
 
     def type(self, data: bytes) -> None:
         self.timeline.record(self.name, "typed", data)
+        self._typed = True
         os.write(self.fd, data)
+
+    def deliver_typed(self) -> None:
+        """Hand what was typed to the program now. The kernel moves keys from the harness's end
+        of a pty to the program's with deferred work, which a busy machine may run late; until
+        then the program sleeps as if nothing had been typed, and no /proc file shows the keys.
+        Polling the program's end runs that work at once (n_tty_poll flushes the pty's buffer),
+        so a program that watches its keyboard is awake before anyone looks at it."""
+        if not self._typed or self.eof:
+            return
+        try:
+            end = fcntl.ioctl(self.fd, TIOCGPTPEER, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError:  # closed, or a kernel before 4.13: the quiet verdict's patience covers it
+            return
+        try:
+            poller = select.poll()
+            poller.register(end, select.POLLIN)
+            poller.poll(0)
+        finally:
+            os.close(end)
+        self._typed = False
 
     def interrupt(self) -> None:
         """Ctrl-C as the terminal gives it: ^C echoed, and SIGINT to the foreground process group.
@@ -122,14 +155,15 @@ class Terminal:
         if group <= 0 or group == os.getpgrp():  # 0: no one is in the foreground (killpg(0) would hit us)
             return
         if not local_modes & termios.ISIG:
+            self._typed = True
             os.write(self.fd, CTRL_C)
             return
         if local_modes & termios.ECHO and local_modes & termios.ECHOCTL:
-            number = struct.unpack("I", fcntl.ioctl(self.fd, TIOCGPTN, b"\0" * 4))[0]
-            terminal = os.open(f"/dev/pts/{number}", os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
+            terminal = fcntl.ioctl(self.fd, TIOCGPTPEER, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
             try:
                 os.write(terminal, b"^C")
             except BlockingIOError:  # its output is full: let the terminal echo it, as ever
+                self._typed = True
                 os.write(self.fd, CTRL_C)
                 return
             finally:

@@ -50,6 +50,23 @@ def test_a_broken_server_fails_with_expected_seen_and_timeline(tmp_path):
     assert "Timeline (ms since start)" in out and "⇠ printed" in out
 
 
+def test_a_failing_line_is_never_shown_as_passing(tmp_path):
+    """A join announced with a wrong port: the line the failure names is marked ✗ on the
+    server's screen, as the judge found it, not ✓ by a second judgement of its own."""
+    wrong_port = tmp_path / "srv.py"
+    source = runner.REFERENCE_SERVER.read_text()
+    join = 'print(f"> New user {client.name} entered {online}")'
+    assert join in source
+    wrong_port.write_text(source.replace(join, join.replace("{client.name}", "{client.name}1")))
+    result = run_script("--server", str(wrong_port))
+    assert result.returncode == 1
+    assert "server: line 2: expected '> New user 127.0.0.1:" in result.stdout
+    joins = [line for line in result.stdout.splitlines() if "> New user" in line and "│" in line]
+    marks = [line.split("│")[1].strip()[:1] for line in joins]
+    assert marks[0] == "✗", "\n".join(joins)
+    assert "✓" not in marks
+
+
 def test_list_shows_every_scenario():
     result = run_script("--list")
     assert result.returncode == 0
