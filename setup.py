@@ -1,6 +1,6 @@
 """The build's one step beyond pyproject.toml: a kit installed without its checkout carries
-copies of the checkout's files that grading reads (harness/kit.py: CARRIED) in
-harness/kit_files/, where harness/kit.py looks for them. An editable install reads the
+copies of the checkout's files that grading reads (harness/model/kit.py: CARRIED) in
+harness/kit_files/, where harness/model/kit.py looks for them. An editable install reads the
 checkout itself, so it copies nothing; a file the source tree lacks (the Gradescope zip
 holds only the manifest and the reference) is not copied.
 """
@@ -17,8 +17,8 @@ HERE = Path(__file__).resolve().parent
 
 
 def _kit():
-    """harness/kit.py, loaded on its own: the build environment has not the kit's dependencies."""
-    spec = importlib.util.spec_from_file_location("_chatroom_kit_paths", HERE / "harness" / "kit.py")
+    """harness/model/kit.py, loaded on its own: the build environment has not the kit's dependencies."""
+    spec = importlib.util.spec_from_file_location("_chatroom_kit_paths", HERE / "harness" / "model" / "kit.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

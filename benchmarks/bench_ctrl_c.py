@@ -25,9 +25,9 @@ from unittest import mock
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.load import busy_cores
-from harness import grading
-from harness.manifest import load_manifest
-from harness.terminal import CTRL_C, Terminal
+from harness.engine.terminal import CTRL_C, Terminal
+from harness.grader import grading
+from harness.model.manifest import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "tests" / "variants" / "documented-threads"

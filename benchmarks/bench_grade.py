@@ -31,8 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.load import busy_cores
-from harness import lessons
-from harness.manifest import load_manifest
+from harness.model import lesson_source
+from harness.model.manifest import load_manifest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOX = Path(sys.executable).parent / "nox"
@@ -94,8 +94,8 @@ def main(argv: list[str]) -> int:
         folder = Path(tmp)
         print(f"median of {args.runs} runs, each a new process" + (f"; {cores} cores busy" if cores else ""))
         for number in steps if args.steps else [1]:
-            untouched = lessons.write_skeleton(folder / f"untouched{number}", number)
-            solved = lessons.write_solution(folder / f"solved{number}", number)
+            untouched = lesson_source.write_skeleton(folder / f"untouched{number}", number)
+            solved = lesson_source.write_solution(folder / f"solved{number}", number)
             (seconds_untouched, right_untouched), (seconds_solved, right_solved) = timed_pair(
                 (grade("--path", untouched, number), 1), (grade("--path", solved, number), 0), args.runs
             )
@@ -110,14 +110,14 @@ def main(argv: list[str]) -> int:
                 ok &= row(f"solved step {number}", seconds_solved, "", None, "", right_solved)
         seconds, right = timed(grade("--path", ROOT / "reference"), 0, args.runs)
         ok &= row("the reference, every check", seconds, "<= 4 s", seconds <= 4, "17 s", right)
-        solved = folder / "solved1" if (folder / "solved1").exists() else lessons.write_solution(folder / "s1", 1)
+        solved = folder / "solved1" if (folder / "solved1").exists() else lesson_source.write_solution(folder / "s1", 1)
         direct, right = timed(grade("--path", solved, 1), 0, args.runs)
         through_nox, right_nox = timed([str(NOX), "-s", "grade", "--", "--path", str(solved), "1"], 0, args.runs)
         added = through_nox - direct
         ok &= row("what `nox -s grade --` adds", added, "<= 0.5 s", added <= 0.5, "4 s", right and right_nox)
         lessons_dir = folder / "lessons"
         for number in steps:
-            lessons.write_skeleton(lessons_dir / f"step{number}", number)
+            lesson_source.write_skeleton(lessons_dir / f"step{number}", number)
         shutil.copytree(solved, lessons_dir / "step1", dirs_exist_ok=True)
         timed(grade("--status", "--lessons", lessons_dir), 1, 1)  # grades step 1 once, and saves it
         seconds, right = timed(grade("--status", "--lessons", lessons_dir), 1, args.runs)

@@ -24,7 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.load import busy_cores
-from harness import runner, scenario
+from harness.engine import runner
+from harness.model import scenario
 
 DESCRIPTION_WIDTH = 60
 

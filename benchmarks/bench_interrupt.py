@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.load import busy_cores
-from harness.procs import MARK, live_processes, marked
+from harness.system.procs import MARK, live_processes, marked
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.5  # seconds from Ctrl-C until nothing is left

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from benchmarks import fanout_load
 from benchmarks.fanout_check import NL
-from harness import procs
+from harness.system import procs
 
 HERE = Path(__file__).resolve().parent
 SERVERS = {

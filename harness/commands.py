@@ -12,12 +12,15 @@ PROG = "chatroom-kit"
 COMMANDS = {
     "grade": ("harness.grade", "grade the lesson steps, or a folder with --path DIR, or a class with --class DIR"),
     "scenario": ("harness.run_scenario", "run one scenario and show every terminal side by side"),
-    "lessons": ("harness.lessons", "write lessons/stepN/ and reference/ from lessons/source/ (checkout)"),
-    "docs": ("harness.docs", "check README.md and docs/: commands, excerpts, links (checkout)"),
-    "mutants": ("harness.mutants", "grade every catalogued mutant; --write: docs/grader-coverage.md (checkout)"),
-    "examples": ("harness.examples", "write the example class in examples/class/ (checkout)"),
-    "gradescope": ("harness.gradescope", "build the Gradescope autograder zip, and try it (checkout)"),
-    "classroom": ("harness.classroom", "the GitHub Classroom workflow, and the points it reports"),
+    "lessons": ("harness.authoring.lessons", "write lessons/stepN/ and reference/ from lessons/source/ (checkout)"),
+    "docs": ("harness.authoring.docs", "check README.md and docs/: commands, excerpts, links (checkout)"),
+    "mutants": (
+        "harness.authoring.mutants",
+        "grade every catalogued mutant; --write: docs/grader-coverage.md (checkout)",
+    ),
+    "examples": ("harness.authoring.examples", "write the example class in examples/class/ (checkout)"),
+    "gradescope": ("harness.platforms.gradescope", "build the Gradescope autograder zip, and try it (checkout)"),
+    "classroom": ("harness.platforms.classroom", "the GitHub Classroom workflow, and the points it reports"),
 }
 
 

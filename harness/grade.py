@@ -28,8 +28,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.text import Text
 
-from harness import grade_class, grade_report, grading, progress, results, sandbox, submission
-from harness.manifest import LESSONS, SPECS, ManifestError, add_hidden, load_manifest
+from harness.grader import grading, progress, submission
+from harness.model.manifest import LESSONS, SPECS, ManifestError, add_hidden, load_manifest
+from harness.outputs import grade_report, results
+from harness.platforms import grade_class
+from harness.system import sandbox
 
 WATCH_POLL = 0.5  # seconds between looks at the files; polling also works on network mounts and WSL
 
@@ -105,7 +108,7 @@ def targets(args: argparse.Namespace, manifest) -> list[grading.Target]:
 
 
 def programs_of(folder: Path) -> Path:
-    """The folder whose programs are graded (harness/submission.py): a folder with none keeps
+    """The folder whose programs are graded (harness/grader/submission.py): a folder with none keeps
     its own path, and its checks say that the files are missing."""
     try:
         return submission.locate(folder)

@@ -20,7 +20,9 @@ if __package__ in (None, ""):  # run as a file: import the kit, not neighbours o
 from rich.console import Console
 from rich.table import Table
 
-from harness import report, runner, scenario
+from harness.engine import runner
+from harness.model import scenario
+from harness.outputs import report
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from harness.procs import kill_session, leftovers
+from harness.system.procs import kill_session, leftovers
 
 
 @pytest.fixture(autouse=True)

@@ -37,7 +37,7 @@ def grade(*args, timeout=120) -> subprocess.CompletedProcess:
 
 def reference_submission(folder: Path) -> Path:
     """A folder handing in the reference's srv.py and cli.py, as a student who got it all right."""
-    from harness import runner  # the harness's idea of where the reference lives
+    from harness.engine import runner  # the harness's idea of where the reference lives
 
     folder.mkdir(parents=True, exist_ok=True)
     for program in (runner.REFERENCE_SERVER, runner.REFERENCE_CLIENT):

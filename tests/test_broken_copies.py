@@ -4,7 +4,8 @@ import dataclasses
 
 import pytest
 
-from harness import runner, scenario
+from harness.engine import runner
+from harness.model import scenario
 
 SERVER, CLIENT = runner.REFERENCE_SERVER, runner.REFERENCE_CLIENT
 

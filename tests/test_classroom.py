@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import classroom
+from harness.platforms import classroom
 from tests.helpers import ROOT, reference_submission
 
 
@@ -67,9 +67,11 @@ def _scalar(text: str) -> str:
 
 
 def test_the_example_workflow_is_current_and_regenerates_the_same():
-    assert classroom.EXAMPLE.read_text() == classroom.workflow(), "run `python -m harness.classroom write`"
+    assert classroom.EXAMPLE.read_text() == classroom.workflow(), "run `python -m harness classroom write`"
     assert classroom.workflow() == classroom.workflow()
-    check = subprocess.run([sys.executable, "-m", "harness.classroom", "check"], cwd=ROOT, capture_output=True)
+    check = subprocess.run(
+        [sys.executable, "-m", "harness.platforms.classroom", "check"], cwd=ROOT, capture_output=True
+    )
     assert check.returncode == 0, check.stderr
 
 
@@ -86,7 +88,7 @@ def test_the_workflow_is_what_classroom_expects():
     assert python["with"]["python-version"] == "3.11"
     (grading,) = [step for step in steps if step.get("id") == classroom.RUNNER]
     assert "python -m harness.grade --path ../submission --json ../results.json" in grading["run"]
-    assert 'python -m harness.classroom result ../results.json >> "$GITHUB_OUTPUT"' in grading["run"]
+    assert 'python -m harness classroom result ../results.json >> "$GITHUB_OUTPUT"' in grading["run"]
     reporter = steps[-1]
     assert reporter["uses"] == classroom.REPORTER and reporter["with"]["runners"] == classroom.RUNNER
     assert reporter["env"] == {"CHATROOM_RESULTS": "${{ steps.chatroom.outputs.result }}"}
@@ -96,7 +98,9 @@ def test_write_takes_the_kits_url_and_ref_and_a_last_step(tmp_path):
     out = tmp_path / ".github" / "workflows" / "classroom.yml"
     command = ["write", "--kit-url", "https://git.example.edu/net101/kit.git", "--kit-ref", "v2", "--step", "3"]
     written = subprocess.run(
-        [sys.executable, "-m", "harness.classroom", *command, "--out", str(out)], cwd=ROOT, capture_output=True
+        [sys.executable, "-m", "harness.platforms.classroom", *command, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
     )
     assert written.returncode == 0, written.stderr
     doc = parse_yaml(out.read_text())

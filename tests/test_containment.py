@@ -19,10 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from harness import containment, grading, runner
-from harness.containment import MIB, Limits
-from harness.manifest import Check, load_manifest
-from harness.room import Room
+from harness.engine import runner
+from harness.engine.room import Room
+from harness.grader import grading
+from harness.model.manifest import Check, load_manifest
+from harness.system import containment
+from harness.system.containment import MIB, Limits
 from tests.helpers import ROOT, reference_submission
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -109,7 +111,7 @@ def test_writes_land_in_the_check_s_own_folder_never_in_the_grader_s_or_the_subm
     the real repository is checked for the mark as well."""
     grader = tmp_path / "grader"
     (grader / "harness").mkdir(parents=True)
-    shutil.copy(ROOT / "harness" / "grading.py", grader / "harness")
+    shutil.copy(ROOT / "harness" / "grader" / "grading.py", grader / "harness")
     folder = submission("writes-outside", grader / "submission")
     scratch = tmp_path / "scratch"  # where the check's temporary folder goes
     scratch.mkdir()

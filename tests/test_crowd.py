@@ -1,8 +1,9 @@
 """Crowds on the reference and on servers that get them wrong: the select() ceiling, the
 open-files limit, and a server that blocks in send()."""
 
-from harness import lessons, runner, scenario
-from harness.room import Room
+from harness.engine import runner
+from harness.engine.room import Room
+from harness.model import lesson_source, scenario
 
 
 def test_at_the_select_ceiling_the_server_serves_those_it_can_and_refuses_the_rest():
@@ -49,7 +50,7 @@ def test_at_the_open_files_limit_the_server_refuses_instead_of_spinning(tmp_path
 def test_a_server_that_blocks_in_send_freezes_the_room_and_fails(tmp_path):
     """Step 8's finished server sends with sendall(): while a few users do not read, the
     others stop hearing anything. The crowd judge says so, rather than passing it slowly."""
-    blocking = lessons.write_solution(tmp_path / "step8", 8) / "srv.py"
+    blocking = lesson_source.write_solution(tmp_path / "step8", 8) / "srv.py"
     crowd = {"users": 40, "messages": 60, "laggers": 2}
     outcome = runner.run(scenario.from_table({"name": "freeze", "timeout": 3.0, "crowd": crowd}), server=blocking)
     assert not outcome.passed

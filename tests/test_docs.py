@@ -1,4 +1,4 @@
-"""The docs check: README.md and docs/ are true of the kit (harness.docs), and the check
+"""The docs check: README.md and docs/ are true of the kit (harness.authoring.docs), and the check
 itself notices a stale excerpt, a broken link, a command that fails and a stale exception."""
 
 import sys
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import doc_commands, docs, excerpts, markdown, mutants
-from harness.doc_commands import Command, Instead
+from harness.authoring import doc_commands, docs, excerpts, markdown, mutants
+from harness.authoring.doc_commands import Command, Instead
 
 ROOT = docs.ROOT
 
@@ -164,4 +164,4 @@ def test_the_mistakes_page_shows_the_code_the_why_and_what_the_grader_said():
 
 def test_bad_usage_is_status_2(capsys):
     assert docs.main(["--bogus"]) == 2
-    assert "usage: python -m harness.docs" in capsys.readouterr().err
+    assert "usage: python -m harness docs" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """Expected lines are templates; unknown placeholders are learned from the line that fits."""
 
-from harness.expect import Mismatch, compare, fill
+from harness.model.expect import Mismatch, compare, fill
 
 
 def test_learns_the_port_and_an_address_from_matching_lines():

@@ -5,10 +5,13 @@ import textwrap
 
 import pytest
 
-from harness import explain, grade_report, grading, runner, scenario
-from harness.expect import difference
-from harness.grading import CheckResult, Grade, Target
-from harness.manifest import load_manifest
+from harness.engine import runner
+from harness.grader import explain, grading
+from harness.grader.grading import CheckResult, Grade, Target
+from harness.model import scenario
+from harness.model.expect import difference
+from harness.model.manifest import load_manifest
+from harness.outputs import grade_report
 
 MANIFEST = load_manifest()
 START = next(check for check in MANIFEST.checks_up_to(1) if check.name == "start")

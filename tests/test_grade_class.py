@@ -9,8 +9,11 @@ from pathlib import Path
 
 from rich.console import Console
 
-from harness import examples, grade_class, grading, mutants, runner
-from harness.manifest import load_manifest
+from harness.authoring import examples, mutants
+from harness.engine import runner
+from harness.grader import grading
+from harness.model.manifest import load_manifest
+from harness.platforms import grade_class
 from tests.helpers import ROOT, grade
 
 HIDDEN = ROOT / "examples" / "hidden"
@@ -102,5 +105,5 @@ def test_bad_class_usage_is_one_clear_line_and_status_2(tmp_path):
 
 
 def test_the_example_class_is_made_from_the_reference():
-    assert examples.stale() == [], "run `python -m harness.examples`"
+    assert examples.stale() == [], "run `python -m harness examples`"
     assert sorted(p.name for p in examples.CLASS.iterdir()) == ["alice", "bob", "carol"]

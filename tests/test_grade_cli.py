@@ -8,8 +8,8 @@ import subprocess
 import sys
 import time
 
-from harness import lessons
-from harness.manifest import load_manifest
+from harness.model import lesson_source
+from harness.model.manifest import load_manifest
 from tests.helpers import ROOT, grade, plain
 
 MANIFEST = load_manifest()
@@ -18,7 +18,7 @@ CHECKS = MANIFEST.checks_up_to(LAST)
 
 
 def test_a_finished_submission_passes_and_writes_gradescope_json(tmp_path):
-    folder = lessons.write_solution(tmp_path / "alice", LAST)
+    folder = lesson_source.write_solution(tmp_path / "alice", LAST)
     result = grade("--path", folder, "--json", tmp_path / "out" / "results.json", "--junit", tmp_path / "junit.xml")
     assert result.returncode == 0, result.stdout
     assert "every check passed" in result.stdout
@@ -30,7 +30,7 @@ def test_a_finished_submission_passes_and_writes_gradescope_json(tmp_path):
 
 
 def test_a_broken_submission_fails_and_its_json_says_where(tmp_path):
-    folder = lessons.write_solution(tmp_path / "bob", LAST)
+    folder = lesson_source.write_solution(tmp_path / "bob", LAST)
     server = folder / "srv.py"
     server.write_text(server.read_text().replace("self.broadcast(line, sender=client)", "self.broadcast(line)"))
     result = grade("--path", folder, "--json", tmp_path / "results.json", "--timeout", "1")
@@ -47,7 +47,7 @@ def test_a_broken_submission_fails_and_its_json_says_where(tmp_path):
 
 def test_status_shows_every_untouched_step_as_not_started_without_grading_it(tmp_path):
     for step in range(1, LAST + 1):
-        lessons.write_skeleton(tmp_path / f"step{step}", step)
+        lesson_source.write_skeleton(tmp_path / f"step{step}", step)
     started = time.monotonic()
     result = grade("--status", "--lessons", tmp_path, "--timeout", "1")
     assert result.returncode == 1
@@ -57,8 +57,8 @@ def test_status_shows_every_untouched_step_as_not_started_without_grading_it(tmp
 
 def test_the_overview_shows_where_the_student_is_and_only_the_next_failure(tmp_path):
     for step in range(1, LAST + 1):
-        lessons.write_skeleton(tmp_path / f"step{step}", step)
-    lessons.write_solution(tmp_path / "step1", 1)
+        lesson_source.write_skeleton(tmp_path / f"step{step}", step)
+    lesson_source.write_solution(tmp_path / "step1", 1)
     result = grade("--lessons", tmp_path, "--timeout", "1")
     assert result.returncode == 1
     rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()[:1].isdigit()}
@@ -81,7 +81,7 @@ def test_bad_usage_is_one_clear_line_and_status_2(tmp_path):
 
 
 def test_watch_grades_again_when_a_file_changes(tmp_path):
-    folder = lessons.write_solution(tmp_path / "carol", 1)
+    folder = lesson_source.write_solution(tmp_path / "carol", 1)
     env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1"}
     command = [sys.executable, "-m", "harness.grade", "--watch", "--path", str(folder), "1", "--timeout", "1"]
     watcher = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, cwd=ROOT, stdin=subprocess.DEVNULL)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import autograder, gradescope, mutants
+from harness.authoring import mutants
+from harness.platforms import autograder, gradescope
 from tests.helpers import ROOT, grade, plain, reference_submission
 
 HIDDEN = ROOT / "examples" / "hidden"
@@ -39,7 +40,7 @@ def test_the_zip_has_gradescopes_scripts_at_its_root_executable_and_the_kit(buil
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
         setup = archive.read("setup.sh").decode()
     assert {"setup.sh", "run_autograder", "pyproject.toml", "lessons/steps.toml", "reference/srv.py"} <= names
-    assert {"harness/grade.py", "harness/autograder.py", "harness/scenarios/seed.toml"} <= names
+    assert {"harness/grade.py", "harness/platforms/autograder.py", "harness/scenarios/seed.toml"} <= names
     assert {"hidden/checks.toml", "hidden/port-range.toml"} <= names
     assert not [name for name in names if "__pycache__" in name or name.startswith(("tests/", "lessons/source/"))]
     assert not [name for name in names if name.startswith("lessons/") and name != "lessons/steps.toml"]
@@ -117,7 +118,7 @@ def test_bad_usage_is_one_line_and_status_2(tmp_path):
         (["--hidden", tmp_path, "--out", tmp_path / "dist"], "checks.toml"),
     ]:
         result = subprocess.run(
-            [sys.executable, "-m", "harness.gradescope", *map(str, args)],
+            [sys.executable, "-m", "harness.platforms.gradescope", *map(str, args)],
             capture_output=True, text=True, cwd=ROOT, timeout=60,
         )  # fmt: skip
         assert result.returncode == 2, (args, result.stderr)
@@ -142,7 +143,9 @@ def test_a_submission_in_a_folder_scores_the_same_in_the_autograder_and_with_cla
 
 def test_a_build_without_hidden_checks_never_replaces_a_zip_that_has_them(built, capsys):
     before = built.read_bytes()
-    assert gradescope.main(["--out", str(built.parent)]) == 2
+    with pytest.raises(SystemExit) as refused:
+        gradescope.main(["--out", str(built.parent)])
+    assert refused.value.code == 2
     assert capsys.readouterr().err == (
         f"gradescope: error: {built} holds hidden checks, and this build has none: give --hidden DIR, "
         "or --out another folder, or delete the zip first\n"

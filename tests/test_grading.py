@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from harness import grading, lessons
-from harness.manifest import load_manifest
-from harness.room import SPIN_VERDICT
+from harness.engine.room import SPIN_VERDICT
+from harness.grader import grading
+from harness.model import lesson_source
+from harness.model.manifest import load_manifest
 
 MANIFEST = load_manifest()
 STEPS = [step.number for step in MANIFEST.steps]
@@ -18,7 +19,9 @@ TIMED_OUT = re.compile(r"after \d+(\.\d+)? s\b")  # "(still so after 3 s)", "aft
 
 def solved_folders(tmp_path):
     return [
-        grading.Target(f"step {n}", lessons.write_solution(tmp_path / f"step{n}", n), tuple(MANIFEST.checks_up_to(n)))
+        grading.Target(
+            f"step {n}", lesson_source.write_solution(tmp_path / f"step{n}", n), tuple(MANIFEST.checks_up_to(n))
+        )
         for n in STEPS
     ]
 
@@ -34,7 +37,7 @@ def test_every_untouched_step_fails_its_own_checks_and_only_those_without_waitin
     """Each failure is a verdict: the room fell quiet and wrong, a program spun without a word,
     stopped reading, froze, or ended. None of them waits for a timeout to say so."""
     for step in STEPS:  # as the kit gives them: the kit's own step folders are the student's
-        lessons.write_skeleton(tmp_path / f"step{step}", step)
+        lesson_source.write_skeleton(tmp_path / f"step{step}", step)
     started = time.monotonic()
     grade = grading.grade(grading.step_targets(MANIFEST, STEPS, tmp_path))
     assert time.monotonic() - started < 60
@@ -73,7 +76,7 @@ def test_hostile_servers_are_failed_checks_with_nothing_left_running(tmp_path):
         folder = tmp_path / name
         folder.mkdir()
         (folder / "srv.py").write_text(source)
-        (folder / "cli.py").write_text(lessons.program(lessons.sources()["cli.py"], 99, solved=True))
+        (folder / "cli.py").write_text(lesson_source.program(lesson_source.sources()["cli.py"], 99, solved=True))
         targets.append(grading.folder_target(MANIFEST, folder, up_to=2))
     started = time.monotonic()
     grade = grading.grade(targets, timeout=1.0)
@@ -108,7 +111,7 @@ def test_a_worker_killed_from_outside_fails_its_check_and_the_others_go_on(tmp_p
         return real(target, check, *args)
 
     monkeypatch.setattr(grading, "run_check", killed_in_usage)
-    folder = lessons.write_solution(tmp_path / "step1", 1)
+    folder = lesson_source.write_solution(tmp_path / "step1", 1)
     grade = grading.grade([grading.folder_target(MANIFEST, folder, up_to=1)], workers=1)
     status = {r.check.name: (r.status, r.message) for r in grade.results}
     assert status["usage"] == ("failed", "a worker process of the grader was killed while this check ran; grade again")

@@ -5,12 +5,13 @@ import textwrap
 
 import pytest
 
-from harness import procs, runner
-from harness.room import Room
-from harness.scenario import from_table
-from harness.screen import RENDER_LIMIT
-from harness.terminal import Terminal
-from harness.timeline import Timeline
+from harness.engine import runner
+from harness.engine.room import Room
+from harness.engine.screen import RENDER_LIMIT
+from harness.engine.terminal import Terminal
+from harness.model.scenario import from_table
+from harness.model.timeline import Timeline
+from harness.system import procs
 
 
 def program(tmp_path, name, source):

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from harness import grade_report, results
-from harness.grading import CheckResult, Grade, Target
-from harness.manifest import ManifestError, add_hidden, load_manifest
+from harness.grader.grading import CheckResult, Grade, Target
+from harness.model.manifest import ManifestError, add_hidden, load_manifest
+from harness.outputs import grade_report, results
 from tests.helpers import ROOT, grade
 
 HIDDEN = ROOT / "examples" / "hidden"

@@ -1,13 +1,13 @@
-"""The kit's input files are checked by one checker (harness/schema.py): a mistake is one line
+"""The kit's input files are checked by one checker (harness/model/schema.py): a mistake is one line
 naming the file, the table and the key, with the key it most likely meant; never a traceback,
 never a value silently dropped."""
 
 import pytest
 
-from harness.catalogue import load_catalogue
-from harness.manifest import ManifestError, load_manifest
-from harness.scenario import ScenarioError, from_table
-from harness.schema import InputError
+from harness.grader.catalogue import load_catalogue
+from harness.model.manifest import ManifestError, load_manifest
+from harness.model.scenario import ScenarioError, from_table
+from harness.model.schema import InputError
 from tests.helpers import ROOT, grade
 
 CHECK = 'name = "start"\nlayer = "documented"\nscenario = "start-stop"\n'

@@ -1,5 +1,5 @@
 """`pip install .` (not editable) gives a kit that grades a folder from anywhere: what grading
-reads travels inside the package (harness/kit.py, setup.py), and the installed kit reads
+reads travels inside the package (harness/model/kit.py, setup.py), and the installed kit reads
 nothing of the checkout it was built from."""
 
 import json
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import kit
-from harness.manifest import load_manifest
+from harness.model import kit
+from harness.model.manifest import load_manifest
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.slow  # a build, then every check graded: about 15 s on an idle machine
@@ -63,7 +63,9 @@ def user_env(base: Path) -> dict[str, str]:
 
 def test_the_installed_kit_is_the_packages_own_with_the_files_grading_reads(installed):
     venv, elsewhere = installed
-    probe = "import json, harness, harness.kit as k; print(json.dumps([harness.__file__, k.CHECKOUT, str(k.ROOT)]))"
+    probe = (
+        "import json, harness, harness.model.kit as k; print(json.dumps([harness.__file__, k.CHECKOUT, str(k.ROOT)]))"
+    )
     where = run([venv / "bin" / "python", "-c", probe], elsewhere, user_env(elsewhere.parent))
     assert where.returncode == 0, where.stderr
     module, checkout, root = json.loads(where.stdout)

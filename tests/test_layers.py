@@ -8,8 +8,10 @@ import shutil
 
 import pytest
 
-from harness import grading, results, runner
-from harness.manifest import ManifestError, load_manifest
+from harness.engine import runner
+from harness.grader import grading
+from harness.model.manifest import ManifestError, load_manifest
+from harness.outputs import results
 from tests.helpers import ROOT, plain
 
 MANIFEST = load_manifest()
@@ -126,9 +128,9 @@ def test_a_server_on_a_fixed_port_is_told_so_in_every_check_side_by_side(tmp_pat
 
 
 def test_the_gradescope_and_classroom_runners_pass_the_spec_on():
-    from harness import classroom, gradescope
+    from harness.platforms import classroom, gradescope
 
-    assert "-m harness.autograder --spec documented " in gradescope.scripts("documented")["run_autograder"]
+    assert "-m harness.platforms.autograder --spec documented " in gradescope.scripts("documented")["run_autograder"]
     assert "--spec" not in gradescope.scripts()["run_autograder"]
     assert "python -m harness.grade --spec documented --path ../submission" in classroom.workflow(spec="documented")
     assert "--spec" not in classroom.workflow()

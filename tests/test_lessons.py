@@ -6,13 +6,14 @@ import re
 
 import pytest
 
-from harness import lessons
-from harness.lessons import TODO_PREFIX, LessonSourceError, parse, render
-from harness.manifest import load_manifest
+from harness.authoring import lessons
+from harness.model import lesson_source
+from harness.model.lesson_source import TODO_PREFIX, LessonSourceError, parse, render
+from harness.model.manifest import load_manifest
 
 MANIFEST = load_manifest()
 GENERATED = lessons.generate(MANIFEST)
-SOURCES = lessons.sources()
+SOURCES = lesson_source.sources()
 STEPS = [step.number for step in MANIFEST.steps]
 
 
@@ -24,7 +25,7 @@ def test_lessons_and_reference_match_the_generator():
 @pytest.mark.parametrize("step", STEPS)
 def test_every_step_has_todos_only_its_own_and_compiles(step):
     todos = []
-    for name in lessons.PROGRAMS:
+    for name in lesson_source.PROGRAMS:
         text = GENERATED.files[lessons.Path("lessons") / f"step{step}" / name]
         ast.parse(text, filename=f"step{step}/{name}")
         todos += re.findall(rf"{TODO_PREFIX} (\d+):", text)
@@ -38,9 +39,9 @@ def test_each_step_starts_from_the_finished_previous_step(step):
     step N+1 brings (given) or retires (a simpler version it does not keep as a starting
     point), and for a file that step N+1 is the first to teach."""
     for name, blocks in SOURCES.items():
-        if step + 1 == min(lessons.steps_in(blocks)):
+        if step + 1 == min(lesson_source.steps_in(blocks)):
             continue  # the first step of a file starts that file from its skeleton
-        following = lessons.program(blocks, step + 1, solved=False).splitlines()
+        following = lesson_source.program(blocks, step + 1, solved=False).splitlines()
         brought = [
             b
             for b in blocks
@@ -53,7 +54,7 @@ def test_each_step_starts_from_the_finished_previous_step(step):
             if b.kind == "before" and b.step == step + 1 and b.since <= step and not _replaced_in_place(blocks, index)
             for line in b.lines
         }
-        solution = lessons.program(blocks, step, solved=True).splitlines()
+        solution = lesson_source.program(blocks, step, solved=True).splitlines()
         changes = difflib.SequenceMatcher(a=solution, b=following, autojunk=False).get_opcodes()
         for tag, i1, i2, j1, j2 in changes:
             added = [line for line in following[j1:j2] if TODO_PREFIX not in line and line + "\n" not in given]
@@ -72,7 +73,7 @@ def _replaced_in_place(blocks, index):
 
 def test_the_reference_is_the_master_with_every_step_solved():
     for name, blocks in SOURCES.items():
-        last = max(lessons.steps_in(blocks))
+        last = max(lesson_source.steps_in(blocks))
         assert render(blocks, last, solved=True) == GENERATED.files[lessons.Path("reference") / name]
 
 
@@ -136,11 +137,11 @@ def kit_copy(tmp_path):
 def test_writing_the_lessons_never_overwrites_a_students_work(tmp_path):
     root = kit_copy(tmp_path)
     solution = root / "lessons" / "step1" / "srv.py"
-    solution.write_text(lessons.program(SOURCES["srv.py"], 1, solved=True))
+    solution.write_text(lesson_source.program(SOURCES["srv.py"], 1, solved=True))
     with pytest.raises(lessons.StudentsWork) as refused:
         lessons.write(GENERATED, root=root)
     assert refused.value.paths == [lessons.Path("lessons/step1/srv.py")]
-    assert solution.read_text() == lessons.program(SOURCES["srv.py"], 1, solved=True)
+    assert solution.read_text() == lesson_source.program(SOURCES["srv.py"], 1, solved=True)
     assert not lessons.differences(GENERATED, root)  # the drift check does not read the student's files
 
 

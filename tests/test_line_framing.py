@@ -4,7 +4,7 @@ server (Client.complete_lines) and client (LineReader.feed) yields exactly the l
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness import runner
+from harness.engine import runner
 from tests.helpers import load_program
 
 SERVER = load_program(runner.REFERENCE_SERVER)

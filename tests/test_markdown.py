@@ -1,6 +1,6 @@
-"""harness.markdown reads pages as GitHub shows them: the tricky cases a line-by-line reading gets wrong."""
+"""harness.authoring.markdown reads pages as GitHub shows them: the tricky cases a line-by-line reading gets wrong."""
 
-from harness.markdown import Fence, anchors, fences, links
+from harness.authoring.markdown import Fence, anchors, fences, links
 
 
 def test_a_fence_in_a_list_item_is_a_fence_however_deep_the_list():

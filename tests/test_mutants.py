@@ -4,8 +4,8 @@ All mutants are graded once, side by side, and each test reads its own result.""
 
 import pytest
 
-from harness import mutants
-from harness.manifest import load_manifest
+from harness.authoring import mutants
+from harness.model.manifest import load_manifest
 
 CATALOGUE = mutants.load_catalogue()
 
@@ -52,7 +52,7 @@ COMMON = ["no-period", "users-at-one", "echo-to-sender", "you-without-space", "l
 
 @pytest.mark.parametrize("name", COMMON)
 def test_a_common_mistake_is_named_with_its_explanation(graded, name):
-    from harness import grade_report
+    from harness.outputs import grade_report
 
     grade, _ = graded
     (mutant,) = [m for m in CATALOGUE if m.name == name]
@@ -63,7 +63,7 @@ def test_a_common_mistake_is_named_with_its_explanation(graded, name):
 
 def test_mistakes_the_grader_cannot_tell_apart_are_all_named(graded):
     """No SO_REUSEADDR and SO_REUSEADDR after bind() fail reuse-address with the same words."""
-    from harness import grade_report
+    from harness.outputs import grade_report
 
     grade, _ = graded
     (mutant,) = [m for m in CATALOGUE if m.name == "reuseaddr-after-bind"]

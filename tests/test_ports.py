@@ -2,8 +2,8 @@
 
 import socket
 
-from harness import ports
-from harness.tcpinfo import lingers
+from harness.system import ports
+from harness.system.tcpinfo import lingers
 
 
 def test_a_free_port_is_free_new_each_time_and_outside_the_range_of_outgoing_connections():

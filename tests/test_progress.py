@@ -1,14 +1,15 @@
 """Where a student is, from saved results of unchanged files: a step is regraded only when
 its files or the kit's change."""
 
-from harness import grading, lessons, progress
-from harness.manifest import load_manifest
+from harness.grader import grading, progress
+from harness.model import lesson_source
+from harness.model.manifest import load_manifest
 
 MANIFEST = load_manifest()
 
 
 def test_a_step_is_graded_once_then_answered_from_what_was_saved(tmp_path, monkeypatch):
-    folder = lessons.write_solution(tmp_path / "step1", 1)
+    folder = lesson_source.write_solution(tmp_path / "step1", 1)
     kit = progress.kit_key("all")
     keys = {"step 1": progress.step_key(folder, kit)}
     saved: dict = {}
@@ -21,7 +22,7 @@ def test_a_step_is_graded_once_then_answered_from_what_was_saved(tmp_path, monke
 
 
 def test_a_step_as_the_kit_gives_it_is_untouched(tmp_path):
-    folder = lessons.write_skeleton(tmp_path / "step3", 3)
+    folder = lesson_source.write_skeleton(tmp_path / "step3", 3)
     assert progress.untouched(folder, 3)
     (folder / "cli.py").write_text("# mine\n")
     assert not progress.untouched(folder, 3)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from harness.runner import REFERENCE_CLIENT, REFERENCE_SERVER
+from harness.engine.runner import REFERENCE_CLIENT, REFERENCE_SERVER
 
 SERVER_USAGE = "usage: python3 srv.py HOST PORT"
 CLIENT_USAGE = "usage: python3 cli.py HOST PORT"

@@ -4,9 +4,9 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from harness import results
-from harness.grading import CheckResult, Grade, Target
-from harness.manifest import Check
+from harness.grader.grading import CheckResult, Grade, Target
+from harness.model.manifest import Check
+from harness.outputs import results
 from tests.helpers import plain
 
 WELCOME = Check("welcome", 1, "welcome", "server", 10.0, "Send the banner first.", ())

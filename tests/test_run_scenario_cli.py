@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import runner, scenario
+from harness.engine import runner
+from harness.model import scenario
 
 SCRIPT = Path(__file__).resolve().parent.parent / "harness" / "run_scenario.py"
 

@@ -1,4 +1,4 @@
-"""Student code cannot read, forge or stop what grades it (harness/sandbox.py). Hostile
+"""Student code cannot read, forge or stop what grades it (harness/system/sandbox.py). Hostile
 submissions (tests/hostile/) are graded the way Gradescope grades them (run_autograder with
 AUTOGRADER_ROOT in a temporary folder) and the way an instructor grades a class (--class):
 each ends as a failed check that names its cause, nothing of the grader's appears in any
@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import gradescope, runner, sandbox
+from harness.engine import runner
+from harness.platforms import gradescope
+from harness.system import sandbox
 from tests.helpers import ROOT, grade, reference_submission
 
 pytestmark = pytest.mark.skipif(not sandbox.active(), reason="the sandbox needs root (as on Gradescope)")

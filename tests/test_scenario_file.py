@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness import scenario
-from harness.scenario import ScenarioError, from_table, load
+from harness.model import scenario
+from harness.model.scenario import ScenarioError, from_table, load
 
 START = {"start": "server", "expect": {"server": ["Chat Server started on port {port}."]}}
 

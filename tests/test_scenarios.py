@@ -2,8 +2,9 @@
 
 import pytest
 
-from harness import runner, scenario
-from harness.expect import compare
+from harness.engine import runner
+from harness.model import scenario
+from harness.model.expect import compare
 
 
 @pytest.mark.parametrize("name", scenario.available())

@@ -6,9 +6,9 @@ import contextlib
 import re
 from collections.abc import Iterator
 
-from harness import runner
-from harness.room import Room
-from harness.tcpinfo import connections, hex_address
+from harness.engine import runner
+from harness.engine.room import Room
+from harness.system.tcpinfo import connections, hex_address
 from tests.helpers import load_program
 
 MAX_OUTBOX = load_program(runner.REFERENCE_SERVER).MAX_OUTBOX

@@ -1,12 +1,12 @@
-"""The crowd judge (harness/streams.py) on made-up streams: it passes what a correct server
+"""The crowd judge (harness/engine/streams.py) on made-up streams: it passes what a correct server
 sends, in any order a correct server could produce, and names each kind of wrong stream."""
 
 from dataclasses import dataclass, field
 
 import pytest
 
-from harness.scenario import Crowd, users_online
-from harness.streams import Book, StreamError
+from harness.engine.streams import Book, StreamError
+from harness.model.scenario import Crowd, users_online
 
 
 @dataclass(eq=False)

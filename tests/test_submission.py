@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from harness.submission import SubmissionError, locate
+from harness.grader.submission import SubmissionError, locate
 from tests.helpers import grade, reference_submission
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import grading, runner
-from harness.manifest import load_manifest
+from harness.engine import runner
+from harness.grader import grading
+from harness.model.manifest import load_manifest
 
 VARIANTS = Path(__file__).resolve().parent / "variants"
 # Programs written as the documentation shows (documented-*) follow the documented layer,

@@ -1,0 +1,420 @@
+"""Crowd scenarios: hundreds of raw-socket users at once, judged on every byte each received.
+
+A step scenario waits for each line on every screen, which cannot scale to 200 users and
+two million deliveries. A crowd run instead lets its users connect in batches, then talk all
+at once (some of them leaving or resetting half-way), and then checks each user's whole
+stream (harness/engine/streams.py): its welcome, the join notices with the right counts, every
+other user's lines exactly once and in that user's order, never its own, and the leave
+notices. It waits on facts, never on time: every planned byte written, every line each user
+must have, and the server waiting in a system call with nothing more to read.
+"""
+
+import resource
+import selectors
+import socket
+import struct
+import time
+from pathlib import Path
+
+from harness.engine import streams
+from harness.engine.room import HOST, POLL, QUIET_PATIENCE, QUIET_VERDICT, Room, wait_while_pumping
+from harness.engine.streams import StreamError
+from harness.engine.terminal import Terminal
+from harness.model.expect import NO_LINE_END
+from harness.model.outcome import Failure, Outcome
+from harness.model.scenario import Crowd, Scenario
+from harness.system.ports import free_port
+from harness.system.procs import is_idle
+from harness.system.tcpinfo import unread_at
+
+BATCH = 50  # users connecting at once: a bigger batch would overrun a listen() backlog of 128
+RECV_SIZE = 1 << 18
+LAGGER_BUFFER = 4096  # bytes; the kernel doubles it, and keeps at least a few kilobytes
+LAGGER_SEGMENT = 1024  # bytes a TCP segment to a lagger may carry
+FREEZE_PATIENCE = 0.1  # seconds a server may wait while others' bytes wait for it, before it counts as frozen
+FILES_NEEDED_BESIDES = 64  # descriptors the harness itself uses, beyond one per user
+
+
+class User:
+    """One robot user: a non-blocking socket, the lines it received, the bytes it has to send."""
+
+    def __init__(self, number: int, port: int, lags: bool = False) -> None:
+        self.name = f"user{number}"
+        self.lags = lags  # does not read while the others talk
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if lags:  # small buffers at both ends: the server's send() soon takes only part of it
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, LAGGER_BUFFER)
+            # On loopback the server's send buffer grows with the segment size (64 KB) to
+            # megabytes; small segments keep it small, as on a real network.
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, LAGGER_SEGMENT)
+        self.sock.settimeout(5)
+        self.sock.connect((HOST, port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.setblocking(False)
+        host, user_port = self.sock.getsockname()
+        self.address = f"{host}:{user_port}"
+        self.received = bytearray()  # every byte, as it came
+        self.complete = 0  # how many whole lines are in it
+        self._split: tuple[int, list[bytes], bytes] = (0, [], b"")  # (bytes split, lines, partial)
+        self.eof = False
+        self.outgoing = bytearray()
+        self.then = ""  # once everything is written: "close", "reset" or ""
+
+    def read(self, buffer: memoryview) -> None:
+        """Take what arrived, through the hall's buffer: a fresh 256 KB for every recv() would
+        cost a page-faulting allocation each time."""
+        try:
+            size = self.sock.recv_into(buffer)
+        except BlockingIOError:
+            return
+        except OSError:
+            size = 0
+        if not size:
+            self.eof = True
+            return
+        start = len(self.received)
+        self.received += buffer[:size]
+        self.complete += self.received.count(b"\n", start)
+
+    @property
+    def lines(self) -> list[bytes]:
+        """The whole lines received so far (split once per new arrival, when asked)."""
+        return self._lines_and_partial()[0]
+
+    @property
+    def partial(self) -> bytes:
+        """The start of a line whose end has not come (yet)."""
+        return self._lines_and_partial()[1]
+
+    def _lines_and_partial(self) -> tuple[list[bytes], bytes]:
+        if self._split[0] != len(self.received):
+            *lines, partial = bytes(self.received).split(b"\n")
+            self._split = (len(self.received), lines, partial)
+        return self._split[1], self._split[2]
+
+    def write(self) -> bool:
+        """Send what the socket takes; True once everything is gone."""
+        try:
+            del self.outgoing[: self.sock.send(self.outgoing)]
+        except BlockingIOError:
+            return False
+        except OSError:  # the server hung up on us: nothing more will be taken
+            self.outgoing.clear()
+        return not self.outgoing
+
+    def hang_up(self, how: str) -> None:
+        if how == "reset":  # SO_LINGER 0: close() sends a TCP reset, as a killed program's may
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.sock.close()
+        self.eof, self.then = True, ""
+
+
+class Hall:
+    """The users and the server's terminal, read by one selector (select() stops at 1024)."""
+
+    def __init__(self, room: Room, server: Terminal) -> None:
+        self.room, self.server = room, server
+        self.users: list[User] = []
+        self.paused: set[User] = set()  # users that do not read for now
+        self._output_seen, self._output = 0, bytearray()
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(server, selectors.EVENT_READ)
+        self.buffer = memoryview(bytearray(RECV_SIZE))  # every user reads through it (User.read)
+
+    def add(self, user: User) -> None:
+        self.users.append(user)
+        self._watch(user)
+
+    def _watch(self, user: User) -> None:
+        """Watch the user for what it can do now: read (unless paused), write (if it has to)."""
+        events = 0 if user.eof else (0 if user in self.paused else selectors.EVENT_READ)
+        events |= selectors.EVENT_WRITE if user.outgoing and not user.eof else 0
+        try:
+            key = self.selector.get_key(user.sock) if user.sock.fileno() != -1 else None
+        except KeyError:
+            key = None
+        if key is None and events:
+            self.selector.register(user.sock, events, user)
+        elif key is not None and not events:
+            self.selector.unregister(user.sock)
+        elif key is not None and key.events != events:
+            self.selector.modify(user.sock, events, user)
+
+    def hang_up(self, user: User, how: str) -> None:
+        """Close (or reset) the user's connection; unwatched first, as its descriptor goes."""
+        user.eof, user.outgoing = True, bytearray()
+        self._watch(user)
+        user.hang_up(how)
+
+    def pause(self, users: list[User], paused: bool) -> None:
+        for user in users:
+            self.paused.add(user) if paused else self.paused.discard(user)
+            self._watch(user)
+
+    def pump(self, timeout: float) -> bool:
+        """Read and write what the users and the server's terminal can; True if any could."""
+        happened = self.selector.select(timeout)
+        for key, events in happened:
+            if key.data is None:  # the server's terminal
+                self.server.read_available()
+                if self.server.eof:
+                    self.selector.unregister(self.server)
+                continue
+            user = key.data
+            if events & selectors.EVENT_WRITE and user.write() and user.then:
+                self.hang_up(user, user.then)
+                continue
+            if events & selectors.EVENT_READ:
+                user.read(self.buffer)
+                if not user.eof and not events & selectors.EVENT_WRITE:
+                    continue  # watched as before: the most common case, thousands of times a second
+            self._watch(user)
+        return bool(happened)
+
+    def send(self, user: User, data: bytes, then: str = "") -> None:
+        """Queue data; `then` = "close" or "reset": hang up that way once it has all gone."""
+        user.outgoing += data
+        user.then = then
+        if user.write() and then:
+            self.hang_up(user, then)
+        else:
+            self._watch(user)
+
+    def wait_until(self, condition, timeout: float, what: str, poll: float | None = None) -> None:
+        """Pump until condition() holds; a server that ended, or the timeout, is a StreamError."""
+
+        def done() -> bool:
+            if condition():
+                return True
+            if self.server.eof and self.server.settled_exit():
+                ended = self.server.describe_exit()
+                raise StreamError("server", f"expected the server to keep running, but it {ended} while {what}")
+            return False
+
+        if not wait_while_pumping(done, self.pump, timeout, poll):
+            raise StreamError("server", f"expected the room to get there, but it was still {what} after {timeout:g} s")
+
+    def server_output(self) -> bytearray:
+        """Everything the server printed so far, gathered from the events new since last time
+        (the hall's own buffer: read it, do not change it)."""
+        events = self.room.timeline.events
+        for event in events[self._output_seen :]:
+            if event.who == self.server.name and event.kind == "printed":
+                self._output += event.data
+        self._output_seen = len(events)
+        return self._output
+
+    def quiet(self, port: int) -> bool:
+        """Nothing more can arrive, but for paused users: all written, nothing to read, and the
+        server waits for input. (A byte unread at the server's end of a connection it no longer
+        watches changes nothing: an idle server would have been woken by one it watches.)"""
+        if any(user.outgoing or user.then for user in self.users):
+            return False
+        return not self.selector.select(0) and is_idle(self.server.pid)
+
+    def close(self) -> None:
+        for user in self.users:
+            user.sock.close()
+        self.selector.close()
+
+
+def run(scenario: Scenario, server: Path, client: Path, timeout: float) -> Outcome:
+    """The scenario's timeout is the least any wait may take: crowds take what they take."""
+    crowd = scenario.crowd
+    assert crowd is not None
+    timeout = max(timeout, scenario.timeout)
+    _enough_descriptors(crowd.users + crowd.taken)  # an uncontained server inherits the limit
+    started = time.monotonic()
+    phase_seconds: list[float] = []
+    failure = None
+    with Room(server, client, rows=scenario.rows, cols=scenario.cols) as room:
+        terminal = room.start_server("server", [HOST, str(free_port())], taken=crowd.taken)
+        hall = Hall(room, terminal)
+        book: streams.Book[User] = streams.Book(crowd)
+        phases = [_start, _connect, _talk, _everyone_leaves, _last_user]
+        try:
+            for number, phase in enumerate(phases, start=1):
+                phase_started = time.monotonic()
+                try:
+                    phase(hall, book, crowd, timeout)
+                except StreamError as failed:
+                    problem = failed.problem
+                    if failed.member != "server" and terminal.eof and terminal.settled_exit():
+                        problem += f" (the server {terminal.describe_exit()})"
+                    failure = Failure(number, scenario.steps[number - 1].describe(), failed.member, problem)
+                    break
+                finally:
+                    phase_seconds.append(time.monotonic() - phase_started)
+        finally:
+            hall.close()
+        screens = {"server": terminal.lines()[-40:], **book.summaries()}
+    values = {"port": str(book.port), "served": str(len(book.order)), "refused": str(len(book.refused))}
+    exits = {"server": terminal.describe_exit()}
+    seconds = time.monotonic() - started
+    return Outcome(scenario, server, client, failure, screens, values, exits, phase_seconds, seconds, room.timeline)
+
+
+def _enough_descriptors(users: int) -> None:
+    """Raise this process's open-files limit as far as the crowd needs and the system allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = users + FILES_NEEDED_BESIDES
+    if soft >= needed:
+        return
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        raise StreamError("harness", f"{users} users need {needed} open files; this system allows {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+
+
+def _start(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:
+    """Wait for the start line; a server that printed another first line and then waits for
+    input will not print it: that is said at once."""
+
+    idle_since: list[float] = []  # since when it has waited for input, with a first line that is not it
+
+    def started() -> bool:
+        output = hall.server_output()
+        if book.learn_port(output):
+            return True
+        first, ended, _ = bytes(output).partition(b"\n")
+        if not ended or not is_idle(hall.server.pid):
+            idle_since.clear()
+            return False
+        idle_since[:] = idle_since or [time.monotonic()]
+        if time.monotonic() - idle_since[0] >= QUIET_VERDICT:
+            seen = first.decode(errors="replace").rstrip("\r")
+            raise StreamError("server", f"server: line 1: expected 'Chat Server started on port N.', seen {seen!r}")
+        return False
+
+    hall.wait_until(started, timeout, "waiting for its start line", poll=POLL)
+
+
+def _connect(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:
+    for first in range(1, crowd.users + 1, BATCH):
+        batch = []
+        for number in range(first, min(first + BATCH, crowd.users + 1)):
+            try:
+                user = User(number, book.port, lags=book.lags(number))
+            except OSError as error:
+                problem = f"user{number}: expected to connect, but it could not: {error.strerror or error}"
+                raise StreamError(f"user{number}", problem) from None
+            hall.add(user)
+            batch.append(user)
+        hall.wait_until(
+            lambda b=batch: all(u.lines or u.eof or u.partial for u in b), timeout, f"connecting users {first} and on"
+        )
+        unfinished = [user for user in batch if not user.lines and not user.eof]
+        if unfinished:  # the rest of a line cut across sends, or a line that never ends?
+            settled_by = time.monotonic() + QUIET_PATIENCE
+            hall.wait_until(
+                lambda these=unfinished, by=settled_by: (
+                    all(u.lines for u in these) or hall.quiet(book.port) or time.monotonic() > by
+                ),
+                timeout,
+                "waiting for the end of a welcome",
+                poll=POLL,
+            )
+        for user in batch:
+            if not user.lines and user.partial:
+                shown = repr(user.partial[:60]) + (
+                    f" and {len(user.partial) - 60} bytes more" if len(user.partial) > 60 else ""
+                )
+                problem = f"{user.name}: expected a welcome line, but it received {shown}, with no line end"
+                raise StreamError(user.name, f"{problem}: {NO_LINE_END}")
+            book.arrived(user)  # raises StreamError for a first line that is neither welcome nor refusal
+            if user.address in book.refused:
+                hall.hang_up(user, "close")
+    book.check_served()
+
+
+def _talk(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:
+    """Everyone talks at once while the laggers do not read: the server must keep their
+    lines for later (a blocking send() would freeze the room here), then deliver them.
+    Waits on counts: the lines each user must have, known once the server has printed who
+    left and how many of their lines it heard; then on the room falling quiet, or a moment
+    (a threaded server never looks idle), to catch a late extra line."""
+    plan = book.plan()
+    hall.pause(book.laggers, True)
+    for user, lines, then in plan:
+        hall.send(user, b"".join(line + b"\n" for line in lines), then)
+    readers = [user for user in book.staying() if user not in book.laggers]
+    lagging = f" while {len(book.laggers)} users did not read" if book.laggers else ""
+    _wait_for_lines(hall, book, readers, timeout, f"the others' lines{lagging}")
+    hall.pause(book.laggers, False)
+    _wait_for_lines(hall, book, book.staying(), timeout, "every line")
+    settled_by = time.monotonic() + QUIET_PATIENCE
+    hall.wait_until(lambda: hall.quiet(book.port) or time.monotonic() > settled_by, timeout, "settling", poll=POLL)
+    book.check_talk()
+
+
+class FreezeWatch:
+    """A room frozen behind a user who does not read: the server waits (every thread of it in
+    a system call, one of them a send()) while the others' bytes sit unread at its end, and
+    it stays so. A correct server reads what is there at once. Looked at every POLL*10 s."""
+
+    def __init__(self, hall: Hall, port: int) -> None:
+        self.hall, self.port = hall, port
+        self.next_look = 0.0
+        self.since: float | None = None
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now < self.next_look:
+            return
+        self.next_look = now + POLL * 10
+        waiting = unread_at(self.port) if is_idle(self.hall.server.pid) else 0
+        self.since = (self.since or now) if waiting else None
+        if self.since is not None and now - self.since > FREEZE_PATIENCE:
+            problem = (
+                f"expected the others to go on hearing each other while {len(self.hall.paused)} users did not "
+                f"read, but the room froze: the server waits (in send()?) while {waiting} bytes from the others "
+                "wait unread for it"
+            )
+            raise RoomFroze("server", problem)
+
+
+class RoomFroze(StreamError):
+    """Said as it is: the lines missing at that moment are the freeze's doing, not lost."""
+
+
+def _wait_for_lines(hall: Hall, book: "streams.Book[User]", users: list, timeout: float, what: str) -> None:
+    frozen = FreezeWatch(hall, book.port) if hall.paused else None
+
+    def arrived() -> bool:
+        if frozen is not None:
+            frozen()
+        wanted = book.wanted(hall.server_output())
+        return wanted is not None and all(user.complete >= wanted[user.address] for user in users)
+
+    try:
+        hall.wait_until(arrived, timeout, f"waiting for {what}", poll=POLL)
+    except RoomFroze:
+        raise
+    except StreamError as timed_out:
+        try:
+            book.check_talk(users)  # says which lines are missing, if it can
+        except StreamError as found:
+            raise StreamError(found.member, f"{found.problem}, after {timeout:g} s of waiting for {what}") from None
+        raise timed_out
+
+
+def _everyone_leaves(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:
+    for user in book.staying():
+        hall.hang_up(user, "close")
+
+    def left() -> bool:
+        """Every leave notice printed, the last one to its line end (a pty may hand the
+        harness a line in two pieces); or printed without one, and nothing more comes."""
+        output = hall.server_output()
+        if book.all_left(output[: output.rfind(b"\n") + 1]):
+            return True
+        return book.all_left(output) and hall.quiet(book.port)
+
+    hall.wait_until(left, timeout, "waiting for every leave notice", poll=POLL)
+    book.check_server(hall.server_output())
+
+
+def _last_user(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:
+    user = User(crowd.users + 1, book.port)
+    hall.add(user)
+    hall.wait_until(lambda: user.lines or user.eof, timeout, "waiting for the last user's welcome")
+    book.check_last(user)

@@ -1,0 +1,265 @@
+"""A room: the server, its clients and robots, all read by one loop, all ended on the way out.
+
+Every wait goes through `wait_until`, which keeps reading every terminal and socket while
+it waits (a pty nobody reads blocks its writer after ~18 KB) and gives up at a deadline.
+"""
+
+import select
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from harness.engine.robot import FakeServer, Robot, Wire
+from harness.engine.terminal import Terminal
+from harness.model import kit
+from harness.model.timeline import Timeline
+from harness.system import containment, sandbox
+from harness.system.ports import HOST
+from harness.system.procs import cpu_seconds, is_idle, is_waiting, python_command
+from harness.system.tcpinfo import lookup
+
+POLL = 0.002  # how soon to look again at a condition that no output announces
+MAX_POLL = 0.05  # ... backing off to this while it takes longer
+QUIET_PATIENCE = 0.5  # seconds a room that shows what it should may take to fall quiet (is_quiet)
+# Seconds a room that shows something else must stay quiet to be failed before its timeout:
+# longer than a terminal's output, or the keys the harness typed, take to pass through the
+# kernel on a busy machine (both cores busy: 0.1 s was seen to fail a threaded server), and
+# than the partners' patience with a line without its end (harness/partners/lines.py).
+QUIET_VERDICT = 0.05
+PARTNERS = kit.PARTNERS  # the grader's own server and client, which stand in for the part a check does not grade
+# Seconds a room that shows something else may go on without a byte printed or received
+# while one of its programs runs flat out (SPIN_SHARE of a core): a loop that never waits.
+SPIN_VERDICT = 0.2
+SPIN_SHARE = 0.5
+
+
+def wait_while_pumping(
+    condition: Callable[[], bool], pump: Callable[[float], bool], timeout: float, poll: float | None = None
+) -> bool:
+    """Pump (read what arrives, waiting at most the time given; True if anything came) until
+    condition() holds (True) or timeout seconds pass (False). poll: also look again this
+    often, backing off while nothing happens: a program falls quiet a moment after its last
+    output, and that moment is looked for soon after every output."""
+    deadline, first_poll = time.monotonic() + timeout, poll
+    while not condition():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        busy = pump(remaining if poll is None else min(remaining, poll))
+        if poll is not None:  # quick for short waits, cheap for long ones
+            poll = first_poll if busy else min(poll * 1.5, MAX_POLL)
+    return True
+
+
+def ready(readers: list, writers: list, timeout: float) -> tuple[list, list]:
+    """Which can be read and which written, waiting at most timeout for the first. poll(),
+    not select(): other rooms in this process (a crowd's) may hold descriptors past 1024."""
+    poller = select.poll()
+    wanted: dict[int, int] = {}
+    for member in readers:
+        wanted[member.fileno()] = wanted.get(member.fileno(), 0) | select.POLLIN
+    for member in writers:
+        wanted[member.fileno()] = wanted.get(member.fileno(), 0) | select.POLLOUT
+    for fd, mask in wanted.items():
+        poller.register(fd, mask)
+    events = dict(poller.poll(max(timeout, 0) * 1000))
+    can_read, can_write = select.POLLIN | select.POLLHUP | select.POLLERR, select.POLLOUT | select.POLLERR
+    return (
+        [m for m in readers if events.get(m.fileno(), 0) & can_read],
+        [m for m in writers if events.get(m.fileno(), 0) & can_write],
+    )
+
+
+class Room:
+    def __init__(self, server: Path, client: Path, rows: int = 200, cols: int = 120) -> None:
+        self.server_program, self.client_program = server, client
+        self.rows, self.cols = rows, cols
+        self.timeline = Timeline()
+        self.members: dict[str, Terminal | Wire] = {}
+        self.port = 0  # where clients connect: the server's, once chosen or learned
+        # In a graded check (containment.confined), programs run contained, from a folder of their own.
+        self.confinement = containment.current()
+        self.workdir = containment.Workdir(self.confinement.uid) if self.confinement else None
+
+    def __enter__(self) -> "Room":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- who is in the room -------------------------------------------------------------
+
+    def start_server(self, name: str, args: list[str] | None = None, taken: int = 0) -> Terminal:
+        """The server, as `srv.py 127.0.0.1 PORT` on the room's port (see harness/system/ports.py);
+        taken: it starts with descriptors up to this number open (procs.take_descriptors)."""
+        return self._spawn(name, self.server_program, [HOST, str(self.port)] if args is None else args, taken)
+
+    def start_client(self, name: str, args: list[str] | None = None) -> Terminal:
+        return self._spawn(name, self.client_program, [HOST, str(self.port)] if args is None else args)
+
+    def listen_fake(self, name: str) -> FakeServer:
+        """A fake server in place of the server program; clients that join connect to it."""
+        fake = FakeServer(name, HOST, self.timeline)
+        self.members[name] = fake
+        self.port = fake.port
+        return fake
+
+    def connect_robot(self, name: str, reads: bool = True) -> Robot:
+        robot = Robot(name, (HOST, self.port), self.timeline, reads)
+        self.members[name] = robot
+        return robot
+
+    def _spawn(self, name: str, program: Path, args: list[str], taken: int = 0) -> Terminal:
+        box, cwd, partner = None, None, program.parent == PARTNERS
+        if self.confinement and self.workdir:
+            program, cwd = self.workdir.place(program), self.workdir.cwd
+            box = containment.Box(self.confinement, name, program.name)
+        sandboxed = self.confinement is not None and self.confinement.uid is not None
+        argv = python_command(program, *args, python=sandbox.python() if sandboxed else None)
+        try:
+            terminal = Terminal(
+                name, argv, self.timeline, self.rows, self.cols, box, cwd, taken, deadline_is_work=partner
+            )
+        except BaseException:
+            if box is not None:
+                box.release()
+            raise
+        self.members[name] = terminal
+        return terminal
+
+    def terminal(self, name: str) -> Terminal:
+        member = self.members[name]
+        assert isinstance(member, Terminal), f"{name} has no terminal"
+        return member
+
+    def wire(self, name: str) -> Wire:
+        member = self.members[name]
+        assert isinstance(member, Wire), f"{name} has no raw connection"
+        return member
+
+    # --- reading and waiting ------------------------------------------------------------
+
+    def pump(self, timeout: float) -> bool:
+        """Read whatever any member has to give, waiting at most timeout for the first byte;
+        True if there was anything to read or write."""
+        members = [m for m in self.members.values() if not m.eof]
+        readers = [m for m in members if getattr(m, "reads", True)]
+        writers = [m for m in members if isinstance(m, Wire) and m.outgoing and m.sock is not None]
+        if not readers and not writers:
+            time.sleep(min(timeout, POLL))  # only a process's exit status can still change
+            return False
+        readable, writable = ready(readers, writers, timeout)
+        for member in readable:
+            member.read_available()
+        for wire in writable:
+            wire.write_some()
+        return bool(readable or writable)
+
+    def wait_until(self, condition: Callable[[], bool], timeout: float, poll: float | None = None) -> bool:
+        """Read until condition() holds (True) or timeout seconds pass (False).
+
+        poll: also look again this often, for conditions that no output announces."""
+        return wait_while_pumping(condition, self.pump, timeout, poll)
+
+    def is_quiet(self, unread_too: bool = True) -> bool:
+        """Nothing more can appear unless someone acts: every program waits for input, no
+        terminal has output unread, and no byte waits unread on the room's connections.
+
+        unread_too=False leaves out the last: a program that has waited a while with bytes
+        (or a connection to accept) unread is not watching them, and that is a verdict."""
+        terminals = [m for m in self.members.values() if isinstance(m, Terminal) and not m.eof]
+        for terminal in terminals:
+            terminal.deliver_typed()
+        # Idle first, then nothing to read: what a program printed or sent before it went to
+        # sleep is readable by then (polling a pty's end flushes what is on its way to it).
+        if not all(is_idle(t.pid, t.deadline_is_work) for t in terminals):
+            return False
+        wires = [m for m in self.members.values() if isinstance(m, Wire) and m.reads and not m.eof]
+        if ready([*terminals, *wires], [], 0)[0]:
+            return False
+        if not unread_too:
+            return True
+        return all(_unread(wire) == 0 for wire in wires if wire.peer[1])
+
+    def spinning(self) -> "SpinWatch":
+        return SpinWatch(self)
+
+    def press_ctrl_c(self, terminal: Terminal, patience: float = 1.0) -> None:
+        """Ctrl-C once the program waits for input, as a person would press it (a SIGINT that
+        lands a moment before select() is entered is lost); a program that never waits (a busy
+        loop) gets it after `patience` seconds all the same. See Terminal.interrupt."""
+        self.wait_until(lambda: terminal.eof or is_waiting(terminal.pid), patience, poll=POLL / 4)
+        terminal.interrupt()
+
+    def wait_until_read(self, wire: Wire, timeout: float) -> bool:
+        """Wait until the program at the other end has read everything the wire sent: the
+        kernel there has acknowledged every byte, and none of them waits unread. The kernel's
+        table is looked at on its own schedule, not at every byte some terminal prints."""
+        next_look, interval = 0.0, POLL
+
+        def all_read() -> bool:
+            nonlocal next_look, interval
+            if time.monotonic() < next_look:
+                return False
+            next_look, interval = time.monotonic() + interval, min(interval * 1.5, MAX_POLL)
+            ours, theirs = lookup(wire.address, wire.peer), lookup(wire.peer, wire.address)
+            return (ours is None or ours.sent == 0) and (theirs is None or theirs.received == 0)
+
+        return self.wait_until(all_read, timeout, poll=POLL)
+
+    # --- the way out --------------------------------------------------------------------
+
+    def close(self) -> None:
+        """End every process the room started, by PID, and close every socket. Idempotent."""
+        errors: list[BaseException] = []
+        for member in self.members.values():
+            try:
+                if isinstance(member, Terminal):
+                    member.kill()
+                else:
+                    member.close()
+            except BaseException as error:  # even Ctrl-C: end the others first, then raise
+                errors.append(error)
+        if self.workdir is not None:  # once nothing runs that could write to it
+            self.workdir.remove()
+        if errors:
+            raise errors[0]
+
+
+def _unread(wire: Wire) -> int:
+    """Bytes waiting unread at either end of a robot's connection. (The programs' connections
+    with each other need no look: a program with bytes to read on a socket it watches is
+    woken as they arrive, and is_idle sees it running.)"""
+    ends = (lookup(wire.address, wire.peer), lookup(wire.peer, wire.address))
+    return sum(end.received for end in ends if end is not None)
+
+
+class SpinWatch:
+    """Which program, if any, has run flat out without the room seeing a byte: nothing
+    printed, nothing received, for SPIN_VERDICT seconds. Such a room never falls quiet, and
+    waiting out the timeout would tell the student nothing more."""
+
+    def __init__(self, room: Room) -> None:
+        self.room = room
+        self._reset()
+
+    def _reset(self) -> None:
+        self.events = len(self.room.timeline.events)
+        self.since = time.monotonic()
+        self.cpu = {name: cpu_seconds(t.pid) for name, t in self._terminals()}
+
+    def _terminals(self) -> list[tuple[str, Terminal]]:
+        return [(n, m) for n, m in self.room.members.items() if isinstance(m, Terminal) and not m.eof]
+
+    def culprit(self) -> str | None:
+        """The member whose program spins; None while the room changes or nobody spins."""
+        if len(self.room.timeline.events) != self.events:
+            self._reset()
+            return None
+        elapsed = time.monotonic() - self.since
+        if elapsed < SPIN_VERDICT:
+            return None
+        for name, terminal in self._terminals():
+            if cpu_seconds(terminal.pid) - self.cpu.get(name, 0.0) >= SPIN_SHARE * elapsed:
+                return name
+        return None

@@ -1,0 +1,145 @@
+"""A grade written out for the systems that collect it.
+
+Gradescope reads an autograder's results from results.json, in its own format; CI
+systems (GitHub Actions, GitLab, Jenkins) read JUnit XML. Both come from the same
+`Grade`, one test per check, in the manifest's order.
+"""
+
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from harness.grader.grading import CheckResult, Grade
+from harness.outputs.grade_report import SCREEN_TAIL, advice
+
+# Characters XML 1.0 cannot hold at all, not even escaped; terminal output has some (ESC).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def _summary(grade: Grade) -> str:
+    """One line: how many checks passed and how many points they earned."""
+    passed = sum(result.status == "passed" for result in grade.results)
+    hidden = sum(result.check.hidden for result in grade.results)
+    return (
+        f"{passed} of {len(grade.results)} checks passed, {_points(grade.score)} of {_points(grade.max_score)} points"
+        + (f" ({hidden} hidden check{'s' if hidden > 1 else ''} included)" if hidden else "")
+    )
+
+
+def _explanation(result: CheckResult, ansi: bool = False) -> str:
+    """What a student reads about one check, as the console's failure panel says it: why it
+    failed, the end of that terminal's screen, the mistake it looks like, the kit's rule,
+    the hint and the replay command; why it was skipped; or that it passed. ansi: labels in
+    bold (Gradescope's "ansi" output format)."""
+    if result.status == "passed":
+        return "Passed."
+    if result.status == "skipped":
+        return f"Skipped: {result.message}"
+    bold, plain = ("\x1b[1m", "\x1b[0m") if ansi else ("", "")
+    parts = [result.message]
+    failure = result.outcome.failure if result.outcome else None
+    screen = result.outcome.screens.get(failure.member, []) if result.outcome and failure else []
+    if failure is not None and screen:  # a screen is a failure's
+        parts.append(f"{bold}{failure.member}'s screen:{plain}\n" + "\n".join(screen[-SCREEN_TAIL:]))
+    parts += [f"{bold}{label.capitalize()}:{plain} {text}" for label, text in advice(result)]
+    return "\n\n".join(part for part in parts if part)
+
+
+def gradescope_json(grade: Grade) -> dict:
+    """The grade in Gradescope's results.json format (its "autograder specifications").
+
+    A skipped check is a failed test with no points: Gradescope has no "skipped". A hidden
+    check's test carries its visibility, so Gradescope shows it to the instructor, in full,
+    and to the student only when that visibility says.
+    """
+    several_targets = len(grade.by_target()) > 1
+    within_step: dict[tuple[str, int], int] = {}
+    tests = []
+    for result in grade.results:
+        check = result.check
+        key = (result.target.label, check.step)
+        within_step[key] = within_step.get(key, 0) + 1
+        name = f"Step {check.step}: {check.name}"
+        if several_targets:
+            name = f"[{result.target.label}] {name}"
+        tests.append(
+            {
+                "name": name,
+                "number": f"{check.step}.{within_step[key]}",
+                "score": float(result.score),
+                "max_score": float(check.points),
+                "status": "passed" if result.status == "passed" else "failed",
+                "output": _explanation(result, ansi=True),
+                "output_format": "ansi",
+                "visibility": check.visibility,
+                "tags": [check.layer],
+            }
+        )
+    return {
+        "score": float(grade.score),
+        "extra_data": {"max_score": float(grade.max_score)},  # Gradescope defines no top-level max_score
+        "execution_time": max(0, math.ceil(grade.seconds)),
+        "output": _summary(grade),
+        "visibility": "visible",
+        "stdout_visibility": "visible",
+        "tests": tests,
+    }
+
+
+def write_json(grade: Grade, path: Path) -> None:
+    """Write Gradescope's results.json (UTF-8), making its folder if need be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(gradescope_json(grade), indent=2, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def junit_xml(grade: Grade) -> str:
+    """The grade as JUnit XML: one <testsuite> per target, one <testcase> per check."""
+    root = ET.Element("testsuites")
+    for label, results in grade.by_target().items():
+        suite = ET.SubElement(root, "testsuite", name=_xml_text(label))
+        hidden = 0
+        for result in results:
+            name, message, explanation = result.check.name, result.message, _explanation(result)
+            if result.check.hidden:  # CI pages are often the student's: say nothing that gives it away
+                hidden += 1
+                name, message, explanation = f"hidden check {hidden}", f"a hidden check {result.status}", ""
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=_xml_text(label.replace(" ", ".")),
+                name=_xml_text(name),
+                time=f"{result.seconds:.3f}",
+            )
+            if result.status == "failed":
+                failure = ET.SubElement(case, "failure", message=_xml_text(message))
+                failure.text = _xml_text(explanation) or None
+            elif result.status == "skipped":
+                ET.SubElement(case, "skipped", message=_xml_text(message))
+        _count(suite, results, sum(result.seconds for result in results))
+    _count(root, grade.results, grade.seconds)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _count(element: ET.Element, results: list[CheckResult], seconds: float) -> None:
+    element.set("tests", str(len(results)))
+    element.set("failures", str(sum(result.status == "failed" for result in results)))
+    element.set("skipped", str(sum(result.status == "skipped" for result in results)))
+    element.set("time", f"{seconds:.3f}")
+
+
+def write_junit(grade: Grade, path: Path) -> None:
+    """Write the JUnit XML (UTF-8), making its folder if need be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(junit_xml(grade), encoding="utf-8")

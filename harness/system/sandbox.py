@@ -1,0 +1,220 @@
+"""Student programs without the grader's rights: a user of their own, a network of their own,
+and none of the grader's files in sight. Used where the grader runs as root (Gradescope, an
+instructor's `sudo ... --class`); elsewhere programs run as the grader's user, and grading
+others' work says so (`warning()`).
+
+- Each check's programs run as a user of their own: a numeric user ID from USERS (no account
+  is needed), unique among the checks running at once. They cannot signal the grader or
+  another check's programs, `kill(-1, ...)` reaches only their own check, and the check's
+  folder is theirs alone (mode 700). RLIMIT_NPROC, counted per user, caps their processes.
+- Each worker process of the grader (grading.py) has a network namespace of its own, with
+  loopback only: nothing a program does reaches beyond the machine, or another worker's
+  checks. Its checks' folders are tmpfs mounts of a fixed size in a mount namespace of its
+  own, so a program that writes in a loop fills its folder, not the disk.
+- Each program starts in a mount namespace of its own, chrooted into a root that holds the
+  system's folders read-only (/usr, /etc, ...), /dev, /proc, and a /tmp of its own with its
+  check's folder and its Python's only: the kit, the reference, hidden checks, results and
+  everyone's homes and submissions are not there to be read or written.
+
+The kernel's features are the point, so they are asked of it directly (libc through ctypes:
+Python 3.11 has no os.unshare), in the child before exec like the limits.
+"""
+
+import ctypes
+import ctypes.util
+import fcntl
+import functools
+import os
+import socket
+import struct
+import sys
+import tempfile
+from pathlib import Path
+
+from harness.system import procs
+
+USERS = range(2_000_000, 2_000_000 + 1_000_000)  # IDs no account on a normal system has
+WORKDIR_BYTES = 256 << 20  # a check's folder holds this much at most
+SYSTEM_BINARIES = ("/usr/bin", "/usr/local/bin", "/bin")
+SYSTEM = ("usr", "bin", "lib", "lib32", "lib64", "sbin", "etc")  # what a program's root holds, read-only
+JAIL = "jail"  # in the folder of the programs' Python: where each program's root is mounted
+CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x20, 0x1000, 0x4000, 0x40000
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+
+_next_user = procs.SharedCounter()  # two checks, two users, whichever process of the grader runs them
+_worker_ready = False  # this process has its own network and mount namespaces
+
+
+class SandboxError(OSError):
+    """A layer the kernel refused; the grader goes on without it, and says so."""
+
+
+def active() -> bool:
+    """Whether programs run without the grader's rights: only root can give them a user, and
+    they need a Python they may run."""
+    return os.geteuid() == 0 and _libc() is not None and python() is not None
+
+
+def warning() -> str | None:
+    """What grading others' work here lacks, in a line; None when nothing does."""
+    if active():
+        return None
+    if os.geteuid() == 0:
+        why = "no Python here that another user may run" if python() is None else "no libc to ask the kernel"
+        return f"students' programs run as root ({why}): they could read and change anything"
+    return (
+        "students' programs run as you, with your rights: they could read your files and the hidden "
+        "checks. Grade as root (as Gradescope does, or with sudo) for a user, a root and a network of "
+        "their own (docs/instructors.md, 'What student code can reach')"
+    )
+
+
+@functools.cache
+def python() -> Path | None:
+    """The Python a check's user runs its programs with: the grader's, in a bare environment
+    (procs.bare_python), when every folder on its way is open to other users; else the
+    system's python3.X of the same version (the grader's may live in root's home, as pyenv's
+    does); None if there is neither."""
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    own = Path(getattr(sys, "_base_executable", "") or sys.executable).resolve()
+    for candidate in (own, *(Path(folder) / version for folder in SYSTEM_BINARIES)):
+        if candidate.is_file() and _open_to_others(candidate.resolve()):
+            return procs.bare_python(candidate.resolve())
+    return None
+
+
+def _open_to_others(path: Path) -> bool:
+    """Whether a user with no rights of its own may run this file: every folder above it
+    searchable, the file itself executable, by others."""
+    try:
+        return bool(path.stat().st_mode & 0o001) and all(folder.stat().st_mode & 0o001 for folder in path.parents)
+    except OSError:
+        return False
+
+
+def next_user() -> int | None:
+    """A user ID for one check's programs, or None where they run as the grader's user."""
+    if not active():
+        return None
+    return USERS[_next_user.take() % len(USERS)]
+
+
+def enter_worker() -> None:
+    """In a worker process of the grader, before its first check: a network namespace with
+    loopback only, and a mount namespace for its checks' folders (size-limited tmpfs)."""
+    global _worker_ready
+    if not active():
+        return
+    libc = _libc()
+    assert libc is not None
+    _call(libc.unshare, CLONE_NEWNET | CLONE_NEWNS)
+    _call(libc.mount, b"none", b"/", None, MS_REC | MS_PRIVATE, None)  # our mounts stay ours
+    _loopback_up()
+    _worker_ready = True
+
+
+def own_folder(path: Path, uid: int | None) -> None:
+    """Make a check's new, empty folder a size-limited tmpfs (in a worker), owned by the
+    check's user with mode 700: theirs alone."""
+    if uid is None:
+        return
+    if _worker_ready:
+        libc = _libc()
+        assert libc is not None
+        options = f"size={WORKDIR_BYTES},mode=0700,uid={uid},gid={uid}".encode()
+        _call(libc.mount, b"chat-check", str(path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options)
+    os.chown(path, uid, uid)
+    os.chmod(path, 0o700)
+
+
+def release_folder(path: Path) -> None:
+    """Unmount a check's tmpfs folder (its files go with it)."""
+    libc = _libc()
+    if _worker_ready and libc is not None:
+        libc.umount2(str(path).encode(), 2)  # MNT_DETACH: even while something still holds it
+
+
+def hand_over(path: Path, uid: int | None) -> None:
+    """Give the check's user a file or folder the grader placed in its folder."""
+    if uid is not None:
+        os.chown(path, uid, uid)
+
+
+def before_exec(uid: int | None) -> None:
+    """In the child, after the limits and before exec: a root of its own (`_jail`), then the
+    check's user for good. Raises (and so fails the spawn) rather than run with rights."""
+    if uid is None:
+        return
+    libc = _libc()
+    assert libc is not None
+    _call(libc.unshare, CLONE_NEWNS)
+    _call(libc.mount, b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+    cwd = Path.cwd()
+    os.chroot(_jail(libc, cwd))
+    os.chdir(cwd)
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def _jail(libc: ctypes.CDLL, cwd: Path) -> Path:
+    """A root file system for one program: the system's folders read-only (SYSTEM), /dev and
+    /proc, a /tmp of its own holding only its check's folder and its Python's, and nothing
+    else: not the kit, the reference, hidden checks, results, anyone's home or submissions."""
+    interpreter = python()
+    assert interpreter is not None
+    jail = interpreter.parent.parent / JAIL
+    _call(libc.mount, b"jail", str(jail).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16m,mode=0755")
+    for name in SYSTEM:
+        source = Path("/") / name
+        if source.is_symlink():  # /lib -> usr/lib on a merged /usr
+            os.symlink(os.readlink(source), jail / name)
+        elif source.is_dir():
+            _bind(libc, source, jail / name, MS_REC, read_only=True)
+    for name in ("dev", "proc"):
+        _bind(libc, Path("/") / name, jail / name, MS_REC)
+    tmp = Path(tempfile.gettempdir()).resolve()
+    (jail / tmp.relative_to("/")).mkdir(parents=True, mode=0o1777)
+    os.chmod(jail / tmp.relative_to("/"), 0o1777)
+    prefix = interpreter.resolve().parent.parent  # /usr, or wherever that Python lives
+    needed = {tmp / cwd.relative_to(tmp).parts[0], interpreter.parent.parent}
+    if not any(prefix == Path("/") / name or Path("/") / name in prefix.parents for name in SYSTEM):
+        needed.add(prefix)
+    for folder in sorted(needed):
+        _bind(libc, folder, jail / folder.relative_to("/"), 0, read_only=folder == prefix)
+    return jail
+
+
+def _bind(libc: ctypes.CDLL, source: Path, target: Path, flags: int, read_only: bool = False) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    _call(libc.mount, str(source).encode(), str(target).encode(), None, MS_BIND | flags, None)
+    if read_only:  # a bind mount is made read-only by remounting it so
+        remount = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV
+        _call(libc.mount, None, str(target).encode(), None, remount, None)
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        libc = ctypes.CDLL(name, use_errno=True)
+    except OSError:
+        return None
+    return libc if all(hasattr(libc, call) for call in ("unshare", "mount", "umount2")) else None
+
+
+def _call(function, *args) -> None:
+    if function(*args) != 0:
+        error = ctypes.get_errno()
+        raise SandboxError(error, f"{function.__name__}: {os.strerror(error)}")
+
+
+def _loopback_up() -> None:
+    """A new network namespace has loopback, down: bring it up (what `ip link set lo up` does)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+        fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
