@@ -1,8 +1,26 @@
-"""Shared fixtures. Every test must leave no process of the kit's running."""
+"""Shared fixtures. Every test must leave no process of the kit's running. Graded runs are
+shared across the session (harness/grader/shared_runs.py): a check run on the same programs
+is run once, wherever the tests (and the commands they start) grade it."""
+
+import os
 
 import pytest
 
+from harness.grader.shared_runs import SHARED_RUNS
 from harness.system.procs import kill_session, leftovers
+
+
+@pytest.fixture(scope="session", autouse=True)
+def graded_runs_shared_in_this_session(tmp_path_factory):
+    os.environ[SHARED_RUNS] = str(tmp_path_factory.mktemp("shared-runs"))
+    yield
+    del os.environ[SHARED_RUNS]
+
+
+@pytest.fixture
+def fresh_runs(monkeypatch):
+    """For tests of how a run is made (limits, sandbox, Ctrl-C): every check really runs."""
+    monkeypatch.delenv(SHARED_RUNS)
 
 
 @pytest.fixture(autouse=True)

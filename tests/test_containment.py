@@ -27,6 +27,8 @@ from harness.system import containment
 from harness.system.containment import MIB, Limits
 from tests.helpers import ROOT, reference_submission
 
+pytestmark = pytest.mark.usefixtures("fresh_runs")  # these tests are about how a run is made
+
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 MANIFEST = load_manifest()
 LISTEN = next(check for check in MANIFEST.checks_up_to(1) if check.name == "start")

@@ -19,7 +19,10 @@ from harness.platforms import gradescope
 from harness.system import sandbox
 from tests.helpers import ROOT, grade, reference_submission
 
-pytestmark = pytest.mark.skipif(not sandbox.active(), reason="the sandbox needs root (as on Gradescope)")
+pytestmark = [
+    pytest.mark.skipif(not sandbox.active(), reason="the sandbox needs root (as on Gradescope)"),
+    pytest.mark.usefixtures("fresh_runs"),  # these tests are about how a run is made
+]
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 HIDDEN = ROOT / "examples" / "hidden"

@@ -96,6 +96,10 @@ INSTEAD = {
         "a hundred gradings take minutes: two, with every core busy as documented",
         run=".venv/bin/python benchmarks/bench_ctrl_c.py --runs 2 --busy",
     ),
+    ".venv/bin/python benchmarks/bench_interrupt.py --runs 20": Instead(
+        "twenty gradings take a minute: two",
+        run=".venv/bin/python benchmarks/bench_interrupt.py --runs 2",
+    ),
     ".venv/bin/python benchmarks/load.py -- .venv/bin/nox -s tests": Instead(
         "it runs the test suite, which runs this check: the load runs under one scenario instead",
         run=".venv/bin/python benchmarks/load.py -- .venv/bin/python harness/run_scenario.py burst",

@@ -48,7 +48,11 @@ def build(mutant: Mutant, folder: Path) -> Path:
 
 
 def grade_all(
-    mutants: list[Mutant], workdir: Path, manifest: Manifest | None = None, timeout: float = 1.0, whole: bool = False
+    mutants: list[Mutant],
+    workdir: Path,
+    manifest: Manifest | None = None,
+    timeout: float | None = None,
+    whole: bool = False,
 ):
     """Grade every mutant, on its spec, up to the check named for it: what comes after cannot
     change which check catches it first (whole: on every check, to see its blast radius), all

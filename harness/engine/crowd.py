@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from harness.engine import streams
-from harness.engine.room import HOST, POLL, QUIET_PATIENCE, QUIET_VERDICT, Room, wait_while_pumping
+from harness.engine.room import HOST, POLL, QUIET_PATIENCE, QUIET_VERDICT, SPIN_VERDICT, Room, wait_while_pumping
 from harness.engine.streams import StreamError
 from harness.engine.terminal import Terminal
 from harness.model.expect import NO_LINE_END
@@ -377,24 +377,46 @@ class RoomFroze(StreamError):
 
 
 def _wait_for_lines(hall: Hall, book: "streams.Book[User]", users: list, timeout: float, what: str) -> None:
+    """Wait until each user has every line it must get. A room that falls quiet short of that
+    (nothing to read or write, the server waiting with nothing unread) will not get there:
+    said after QUIET_VERDICT, not the timeout; a room frozen behind a lagger is FreezeWatch's."""
     frozen = FreezeWatch(hall, book.port) if hall.paused else None
+    quiet_since: float | None = None
+    spin = hall.room.spinning(lambda: len(hall.room.timeline.events) + sum(len(u.received) for u in hall.users))
 
     def arrived() -> bool:
+        nonlocal quiet_since
         if frozen is not None:
             frozen()
         wanted = book.wanted(hall.server_output())
-        return wanted is not None and all(user.complete >= wanted[user.address] for user in users)
+        if wanted is not None and all(user.complete >= wanted[user.address] for user in users):
+            return True
+        if not (hall.quiet(book.port) and unread_at(book.port) == 0):
+            quiet_since = None
+            if spin.culprit():
+                raise StreamError("server", f"the server ran flat out for {SPIN_VERDICT:g} s, sending nothing")
+            return False
+        quiet_since = quiet_since or time.monotonic()
+        if time.monotonic() - quiet_since >= QUIET_VERDICT:
+            raise StreamError("server", f"the room fell quiet while waiting for {what}")
+        return False
 
     try:
         hall.wait_until(arrived, timeout, f"waiting for {what}", poll=POLL)
     except RoomFroze:
         raise
-    except StreamError as timed_out:
+    except StreamError as stopped:
+        if quiet_since:
+            waited = "and nothing more was on its way"
+        elif spin.culprit():
+            waited = f"while the server ran flat out, sending nothing for {SPIN_VERDICT:g} s: a loop that never waits?"
+        else:
+            waited = f"after {timeout:g} s of waiting for {what}"
         try:
             book.check_talk(users)  # says which lines are missing, if it can
         except StreamError as found:
-            raise StreamError(found.member, f"{found.problem}, after {timeout:g} s of waiting for {what}") from None
-        raise timed_out
+            raise StreamError(found.member, f"{found.problem}, {waited}") from None
+        raise stopped
 
 
 def _everyone_leaves(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:

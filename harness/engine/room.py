@@ -181,8 +181,8 @@ class Room:
             return True
         return all(_unread(wire) == 0 for wire in wires if wire.peer[1])
 
-    def spinning(self) -> "SpinWatch":
-        return SpinWatch(self)
+    def spinning(self, progress: Callable[[], int] | None = None) -> "SpinWatch":
+        return SpinWatch(self, progress)
 
     def press_ctrl_c(self, terminal: Terminal, patience: float = 1.0) -> None:
         """Ctrl-C once the program waits for input, as a person would press it (a SIGINT that
@@ -239,12 +239,15 @@ class SpinWatch:
     printed, nothing received, for SPIN_VERDICT seconds. Such a room never falls quiet, and
     waiting out the timeout would tell the student nothing more."""
 
-    def __init__(self, room: Room) -> None:
+    def __init__(self, room: Room, progress: Callable[[], int] | None = None) -> None:
+        """progress: a count that grows with what the room sees (by default its timeline's
+        events; a crowd's users, which are not members, add the bytes they received)."""
         self.room = room
+        self.progress = progress or (lambda: len(room.timeline.events))
         self._reset()
 
     def _reset(self) -> None:
-        self.events = len(self.room.timeline.events)
+        self.events = self.progress()
         self.since = time.monotonic()
         self.cpu = {name: cpu_seconds(t.pid) for name, t in self._terminals()}
 
@@ -253,7 +256,7 @@ class SpinWatch:
 
     def culprit(self) -> str | None:
         """The member whose program spins; None while the room changes or nobody spins."""
-        if len(self.room.timeline.events) != self.events:
+        if self.progress() != self.events:
             self._reset()
             return None
         elapsed = time.monotonic() - self.since

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.engine import runner
-from harness.grader import explain
+from harness.grader import explain, shared_runs
 from harness.model.manifest import LESSONS, Check, Manifest
 from harness.model.scenario import Scenario
 from harness.system import containment, procs, sandbox
@@ -117,18 +117,17 @@ def run_check(
     if missing:
         return CheckResult(target, check, "failed", f"there is no {' or '.join(missing)} in {target.folder}")
     try:
-        with containment.confined(limits) as confinement:
-            outcome = runner.run(check.load(), server=server, client=client, timeout=timeout)
+        outcome, breaches = _graded_run(check, server, client, timeout, limits)
     except Exception as error:  # a grader problem must not hide the other results
         return CheckResult(target, check, "failed", f"the grader could not run this check: {error!r}")
     seconds = time.monotonic() - started
-    if confinement and confinement.breaches:
-        _blame(outcome, confinement.breaches[0])
+    if breaches:
+        _blame(outcome, breaches[0])
     if outcome.passed:
         return CheckResult(target, check, "passed", outcome=outcome, seconds=seconds)
     failure = _as_the_student_knows_it(outcome, target.folder)
     problem = failure.problem
-    broke_a_limit = bool(confinement and confinement.breaches)  # then that is the cause, named first
+    broke_a_limit = bool(breaches)  # then that is the cause, named first
     crashed = None if broke_a_limit else explain.crash(outcome.screens.get(failure.member, []))
     if crashed:
         program = {"server": "srv.py", "client": "cli.py"}.get(outcome.scenario.members().get(failure.member, ""), "")
@@ -136,6 +135,23 @@ def run_check(
         outcome.failure = dataclasses.replace(failure, problem=problem)
     message = f"{problem} [scenario step {failure.step}: {failure.step_text}]"
     return CheckResult(target, check, "failed", message, outcome, seconds)
+
+
+def _graded_run(
+    check: Check, server: Path, client: Path, timeout: float | None, limits: containment.Limits | None
+) -> tuple[runner.Outcome, list[containment.Breach]]:
+    """The check's scenario run on these programs, and the limits they broke (in a test
+    session, a run of the same programs on the same check is read back: shared_runs)."""
+    scenario = check.load()
+    key = shared_runs.key(scenario, timeout, limits, sandbox.active(), programs=(server, client))
+    kept = shared_runs.recall(key)
+    if isinstance(kept, tuple):
+        return kept
+    with containment.confined(limits) as confinement:
+        outcome = runner.run(scenario, server=server, client=client, timeout=timeout)
+    run = (outcome, list(confinement.breaches) if confinement else [])
+    shared_runs.keep(key, run)
+    return run
 
 
 def _as_the_student_knows_it(outcome: runner.Outcome, folder: Path) -> runner.Failure:
