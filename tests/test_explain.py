@@ -11,6 +11,7 @@ from harness.grader.grading import CheckResult, Grade, Target
 from harness.model import scenario
 from harness.model.expect import difference
 from harness.model.manifest import load_manifest
+from harness.model.outcome import Status
 from harness.outputs import grade_report
 
 MANIFEST = load_manifest()
@@ -83,7 +84,7 @@ def test_a_skipped_check_says_why_in_the_table():
     checks = MANIFEST.checks_up_to(1)
     target = Target("me", explain.Path("me"), tuple(checks))
     reason = "start found that the program cannot run. there is no srv.py in me"
-    grade = Grade([CheckResult(target, check, "skipped", reason) for check in checks], 0.0)
+    grade = Grade([CheckResult(target, check, Status.SKIPPED, reason) for check in checks], 0.0)
     console = grade_report.Console(record=True, width=200, color_system=None)
     console.print(grade_report.results_table(grade))
     assert "skipped: start found it cannot run" in console.export_text()

@@ -13,6 +13,7 @@ from harness.authoring import examples, mutants
 from harness.engine import runner
 from harness.grader import grading
 from harness.model.manifest import load_manifest
+from harness.model.outcome import Status
 from harness.platforms import grade_class
 from tests.helpers import ROOT, grade
 
@@ -72,7 +73,7 @@ def test_every_student_shares_one_pool_and_each_file_is_written_when_its_student
         calls.append(([t.label for t in chosen], workers))
         for target in chosen:
             for check in reversed(target.checks):  # out of order, as parallel checks finish
-                on_result(grading.CheckResult(target, check, "passed", seconds=0.5))
+                on_result(grading.CheckResult(target, check, Status.PASSED, seconds=0.5))
             written_before_last.append(sorted(p.parent.name for p in tmp_path.glob("out/*/results.json")))
         return grading.Grade([], 0.0)
 

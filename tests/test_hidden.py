@@ -10,6 +10,7 @@ from rich.console import Console
 
 from harness.grader.grading import CheckResult, Grade, Target
 from harness.model.manifest import ManifestError, add_hidden, load_manifest
+from harness.model.outcome import Status
 from harness.outputs import grade_report, results
 from tests.helpers import ROOT, grade
 
@@ -83,11 +84,11 @@ def hand_built() -> Grade:
     target = Target("bob", Path("bob"), (start, usage, port_zero, reuse, secret))
     return Grade(
         [
-            CheckResult(target, start, "passed"),
-            CheckResult(target, usage, "failed", "usage: status 1, not 2"),
-            CheckResult(target, port_zero, "passed"),
-            CheckResult(target, reuse, "passed"),
-            CheckResult(target, secret, "failed", "the secret went wrong"),
+            CheckResult(target, start, Status.PASSED),
+            CheckResult(target, usage, Status.FAILED, "usage: status 1, not 2"),
+            CheckResult(target, port_zero, Status.PASSED),
+            CheckResult(target, reuse, Status.PASSED),
+            CheckResult(target, secret, Status.FAILED, "the secret went wrong"),
         ],
         seconds=1.0,
     )

@@ -27,6 +27,7 @@ from harness.grader.catalogue import (
 )
 from harness.model import kit
 from harness.model.manifest import Manifest, load_manifest
+from harness.model.outcome import Status
 from harness.model.schema import refused_in_one_line
 
 __all__ = ["CATALOGUE", "COVERAGE_DOC", "MISTAKES_DOC", "VARIANTS", "Mutant", "load_catalogue", "normalised"]
@@ -67,11 +68,11 @@ def grade_all(
 
 def blast_radius(grade: grading.Grade, mutant: Mutant) -> list[str]:
     """The checks a mutant graded on every check did not pass: the checks its one mistake costs."""
-    return [r.check.name for r in grade.by_target().get(mutant.name, []) if r.status != "passed"]
+    return [r.check.name for r in grade.by_target().get(mutant.name, []) if r.status is not Status.PASSED]
 
 
 def first_failure(grade: grading.Grade, mutant: Mutant) -> grading.CheckResult | None:
-    return next((r for r in grade.by_target().get(mutant.name, []) if r.status == "failed"), None)
+    return next((r for r in grade.by_target().get(mutant.name, []) if r.status is Status.FAILED), None)
 
 
 def coverage_table(

@@ -30,6 +30,7 @@ from pathlib import Path
 from harness.engine import runner
 from harness.grader import explain
 from harness.model.manifest import LESSONS, Check, Manifest
+from harness.model.outcome import Status
 from harness.model.scenario import Scenario
 from harness.system import containment, procs, sandbox
 
@@ -53,23 +54,26 @@ class Target:
 class CheckResult:
     target: Target
     check: Check
-    status: str  # "passed", "failed" or "skipped"
+    status: Status
     message: str = ""  # why it failed or was skipped, in one line
     outcome: runner.Outcome | None = field(default=None, repr=False)
     seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)  # "passed" given as text is Status.PASSED all the same
+
     @property
     def score(self) -> float:
-        return self.check.points if self.status == "passed" else 0.0
+        return self.check.points if self.status is Status.PASSED else 0.0
 
     @property
     def cannot_run(self) -> bool:
         """Whether this check found the program unable to run at all: it ended as it started,
         nothing could connect to it, a file is missing, or it was itself skipped for that.
         Only then are the checks that need it skipped; any other failure is theirs to see."""
-        if self.status == "skipped":
+        if self.status is Status.SKIPPED:
             return True
-        if self.status != "failed":
+        if self.status is not Status.FAILED:
             return False
         return self.outcome is None or (self.outcome.failure is not None and self.outcome.failure.halted)
 
@@ -81,7 +85,7 @@ class Grade:
 
     @property
     def passed(self) -> bool:
-        return all(result.status == "passed" for result in self.results)
+        return all(result.status is Status.PASSED for result in self.results)
 
     @property
     def score(self) -> float:
@@ -115,17 +119,17 @@ def run_check(
     server, client = target.programs(check)
     missing = [path.name for path in (server, client) if not path.is_file()]
     if missing:
-        return CheckResult(target, check, "failed", f"there is no {' or '.join(missing)} in {target.folder}")
+        return CheckResult(target, check, Status.FAILED, f"there is no {' or '.join(missing)} in {target.folder}")
     try:
         with containment.confined(limits) as confinement:
             outcome = runner.run(check.load(), server=server, client=client, timeout=timeout)
     except Exception as error:  # a grader problem must not hide the other results
-        return CheckResult(target, check, "failed", f"the grader could not run this check: {error!r}")
+        return CheckResult(target, check, Status.FAILED, f"the grader could not run this check: {error!r}")
     seconds = time.monotonic() - started
     if confinement and confinement.breaches:
         _blame(outcome, confinement.breaches[0])
     if outcome.passed:
-        return CheckResult(target, check, "passed", outcome=outcome, seconds=seconds)
+        return CheckResult(target, check, Status.PASSED, outcome=outcome, seconds=seconds)
     failure = _as_the_student_knows_it(outcome, target.folder)
     problem = failure.problem
     broke_a_limit = bool(confinement and confinement.breaches)  # then that is the cause, named first
@@ -135,7 +139,7 @@ def run_check(
         problem = f"{program or failure.member} crashed: {crashed}. {problem}"
         outcome.failure = dataclasses.replace(failure, problem=problem)
     message = f"{problem} [scenario step {failure.step}: {failure.step_text}]"
-    return CheckResult(target, check, "failed", message, outcome, seconds)
+    return CheckResult(target, check, Status.FAILED, message, outcome, seconds)
 
 
 def _as_the_student_knows_it(outcome: runner.Outcome, folder: Path) -> runner.Failure:
@@ -201,7 +205,7 @@ def grade(
             result = raw[key]
             if stopped:
                 why = f"{stopped.check.name} found that the program cannot run. {stopped.message}"
-                result = CheckResult(target, check, "skipped", why)
+                result = CheckResult(target, check, Status.SKIPPED, why)
             final[key] = result
             if on_result:
                 on_result(result)
@@ -223,7 +227,7 @@ def grade(
                     continue  # a light check waits for the first checks, which find a program that cannot run
                 pending.remove((target, check))
                 if any(result and result.cannot_run for result in needed.values()):
-                    raw[(target.label, check.name)] = CheckResult(target, check, "skipped")  # finalise says why
+                    raw[(target.label, check.name)] = CheckResult(target, check, Status.SKIPPED)  # finalise says why
                 else:
                     running[pool.submit(_run_in_worker, target, check, timeout, limits)] = (target, check)
             finalise()
@@ -235,7 +239,7 @@ def grade(
                         raw[(target.label, check.name)] = future.result()
                     except BrokenProcessPool:  # a worker was killed from outside (out of memory?)
                         why = "a worker process of the grader was killed while this check ran; grade again"
-                        raw[(target.label, check.name)] = CheckResult(target, check, "failed", why)
+                        raw[(target.label, check.name)] = CheckResult(target, check, Status.FAILED, why)
                         broken = True  # its other checks fail the same way; then a new pool
     except KeyboardInterrupt:  # pressed in a terminal, it reached the workers too; sent to us alone, pass it on
         for worker in multiprocessing.active_children():

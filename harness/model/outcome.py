@@ -1,11 +1,20 @@
 """What a run of a scenario found: the first failure, if any, and what every member showed."""
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from harness.model.expect import Mismatch, Row
 from harness.model.scenario import Scenario
 from harness.model.timeline import Timeline
+
+
+class Status(StrEnum):
+    """What became of a check. The outputs map it to their own words (results.json, JUnit, CSV)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # a check it needs found that the program cannot run at all
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,20 @@ from harness.grader.grading import CheckResult, Grade
 from harness.grader.progress import StepState
 from harness.model import kit
 from harness.model.manifest import kit_rule
+from harness.model.outcome import Status
 
-MARKS = {"passed": ("✓ passed", "green"), "failed": ("✗ failed", "red"), "skipped": ("– skipped", "yellow")}
+MARKS = {
+    Status.PASSED: ("✓ passed", "green"),
+    Status.FAILED: ("✗ failed", "red"),
+    Status.SKIPPED: ("– skipped", "yellow"),
+}
 SCREEN_TAIL = 10  # lines of the failing terminal shown under a failure
 
 
 def render(grade: Grade, console: Console) -> None:
     console.print(results_table(grade))
     for results in grade.by_target().values():
-        first = next((r for r in results if r.status == "failed" and not r.check.hidden), None)
+        first = next((r for r in results if r.status is Status.FAILED and not r.check.hidden), None)
         if first is not None:
             console.print(failure_panel(first))
     console.print(summary(grade))
@@ -38,7 +43,7 @@ def results_table(grade: Grade) -> Table:
         shown = [result for result in results if not result.check.hidden]
         for index, result in enumerate(shown):
             mark, style = MARKS[result.status]
-            if result.status == "skipped":  # why, in short: the check that found the program cannot run
+            if result.status is Status.SKIPPED:  # why, in short: the check that found the program cannot run
                 mark += ": " + result.message.split(".")[0].replace("found that the program", "found it")
             table.add_row(
                 label if index == 0 else "",
@@ -59,7 +64,7 @@ def results_table(grade: Grade) -> Table:
 def hidden_row(hidden: list[CheckResult]) -> tuple[str, str, str, Text, str]:
     """Hidden checks in one line, as a student may see them: how many, how many passed, the
     points; not which ones, nor why (check, layer, part, result, points)."""
-    passed = sum(result.status == "passed" for result in hidden)
+    passed = sum(result.status is Status.PASSED for result in hidden)
     score, most = sum(r.score for r in hidden), sum(r.check.points for r in hidden)
     style = "green" if passed == len(hidden) else "red"
     count = f"{len(hidden)} hidden check{'s' if len(hidden) > 1 else ''}"
@@ -139,7 +144,7 @@ def summary(grade: Grade) -> Group:
     lines = []
     for label, results in grade.by_target().items():
         score, most = sum(r.score for r in results), sum(r.check.points for r in results)
-        passed = sum(r.status == "passed" for r in results)
+        passed = sum(r.status is Status.PASSED for r in results)
         style = "green" if passed == len(results) else "red"
         lines.append(Text(f"{label}: {passed} of {len(results)} checks, {score:g} / {most:g} points", style=style))
     verdict = "every check passed" if grade.passed else "some checks failed"

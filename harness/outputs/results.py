@@ -12,8 +12,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from harness.grader.grading import CheckResult, Grade
+from harness.model.outcome import Status
 from harness.outputs.grade_report import SCREEN_TAIL, advice
 
+# Gradescope's test statuses: it has no "skipped", so a skipped check is a failed test with no points.
+GRADESCOPE_STATUS = {Status.PASSED: "passed", Status.FAILED: "failed", Status.SKIPPED: "failed"}
 # Characters XML 1.0 cannot hold at all, not even escaped; terminal output has some (ESC).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -24,7 +27,7 @@ def _points(value: float) -> str:
 
 def _summary(grade: Grade) -> str:
     """One line: how many checks passed and how many points they earned."""
-    passed = sum(result.status == "passed" for result in grade.results)
+    passed = sum(result.status is Status.PASSED for result in grade.results)
     hidden = sum(result.check.hidden for result in grade.results)
     return (
         f"{passed} of {len(grade.results)} checks passed, {_points(grade.score)} of {_points(grade.max_score)} points"
@@ -37,9 +40,9 @@ def _explanation(result: CheckResult, ansi: bool = False) -> str:
     failed, the end of that terminal's screen, the mistake it looks like, the kit's rule,
     the hint and the replay command; why it was skipped; or that it passed. ansi: labels in
     bold (Gradescope's "ansi" output format)."""
-    if result.status == "passed":
+    if result.status is Status.PASSED:
         return "Passed."
-    if result.status == "skipped":
+    if result.status is Status.SKIPPED:
         return f"Skipped: {result.message}"
     bold, plain = ("\x1b[1m", "\x1b[0m") if ansi else ("", "")
     parts = [result.message]
@@ -74,7 +77,7 @@ def gradescope_json(grade: Grade) -> dict:
                 "number": f"{check.step}.{within_step[key]}",
                 "score": float(result.score),
                 "max_score": float(check.points),
-                "status": "passed" if result.status == "passed" else "failed",
+                "status": GRADESCOPE_STATUS[result.status],
                 "output": _explanation(result, ansi=True),
                 "output_format": "ansi",
                 "visibility": check.visibility,
@@ -121,10 +124,10 @@ def junit_xml(grade: Grade) -> str:
                 name=_xml_text(name),
                 time=f"{result.seconds:.3f}",
             )
-            if result.status == "failed":
+            if result.status is Status.FAILED:
                 failure = ET.SubElement(case, "failure", message=_xml_text(message))
                 failure.text = _xml_text(explanation) or None
-            elif result.status == "skipped":
+            elif result.status is Status.SKIPPED:
                 ET.SubElement(case, "skipped", message=_xml_text(message))
         _count(suite, results, sum(result.seconds for result in results))
     _count(root, grade.results, grade.seconds)
@@ -134,8 +137,8 @@ def junit_xml(grade: Grade) -> str:
 
 def _count(element: ET.Element, results: list[CheckResult], seconds: float) -> None:
     element.set("tests", str(len(results)))
-    element.set("failures", str(sum(result.status == "failed" for result in results)))
-    element.set("skipped", str(sum(result.status == "skipped" for result in results)))
+    element.set("failures", str(sum(result.status is Status.FAILED for result in results)))
+    element.set("skipped", str(sum(result.status is Status.SKIPPED for result in results)))
     element.set("time", f"{seconds:.3f}")
 
 
