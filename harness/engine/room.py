@@ -12,6 +12,7 @@ from pathlib import Path
 from harness.engine.robot import FakeServer, Robot, Wire
 from harness.engine.terminal import Terminal
 from harness.model import kit
+from harness.model.outcome import Ending
 from harness.model.timeline import Timeline
 from harness.system import containment, sandbox
 from harness.system.ports import HOST
@@ -31,6 +32,17 @@ PARTNERS = kit.PARTNERS  # the grader's own server and client, which stand in fo
 # while one of its programs runs flat out (SPIN_SHARE of a core): a loop that never waits.
 SPIN_VERDICT = 0.2
 SPIN_SHARE = 0.5
+
+
+def ending(terminal: Terminal) -> Ending:
+    """How the terminal's program ended, as data (Terminal.describe_exit says it in words); it
+    may wait a moment for a program whose terminal has closed to be reaped."""
+    if terminal.stopped or terminal.ended_by_harness:
+        by_harness, stopped = terminal.ended_by_harness, terminal.stopped
+        return Ending(terminal.exit_status, terminal.signal_status, by_harness=by_harness, stopped=stopped)
+    if not terminal.settled_exit():
+        return Ending(running=True)
+    return Ending(terminal.exit_status, terminal.signal_status)
 
 
 def wait_while_pumping(

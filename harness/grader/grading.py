@@ -30,7 +30,7 @@ from pathlib import Path
 from harness.engine import runner
 from harness.grader import explain
 from harness.model.manifest import LESSONS, Check, Manifest
-from harness.model.outcome import Status
+from harness.model.outcome import Failure, Status
 from harness.model.scenario import Scenario
 from harness.system import containment, procs, sandbox
 
@@ -55,9 +55,10 @@ class CheckResult:
     target: Target
     check: Check
     status: Status
-    message: str = ""  # why it failed or was skipped, in one line
+    message: str = ""  # why it failed or was skipped, in one line (a failed run's: its Failure.said())
     outcome: runner.Outcome | None = field(default=None, repr=False)
     seconds: float = 0.0
+    blocked_by: str = ""  # a skipped check's: the check it needs that found the program cannot run
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)  # "passed" given as text is Status.PASSED all the same
@@ -65,6 +66,11 @@ class CheckResult:
     @property
     def score(self) -> float:
         return self.check.points if self.status is Status.PASSED else 0.0
+
+    @property
+    def failure(self) -> Failure | None:
+        """What its run found wrong, as data; None for a check that passed or never ran."""
+        return self.outcome.failure if self.outcome else None
 
     @property
     def cannot_run(self) -> bool:
@@ -75,7 +81,7 @@ class CheckResult:
             return True
         if self.status is not Status.FAILED:
             return False
-        return self.outcome is None or (self.outcome.failure is not None and self.outcome.failure.halted)
+        return self.failure is None or self.failure.halted
 
 
 @dataclass
@@ -131,18 +137,15 @@ def run_check(
     if outcome.passed:
         return CheckResult(target, check, Status.PASSED, outcome=outcome, seconds=seconds)
     failure = _as_the_student_knows_it(outcome, target.folder)
-    problem = failure.problem
     broke_a_limit = bool(confinement and confinement.breaches)  # then that is the cause, named first
-    crashed = None if broke_a_limit else explain.crash(outcome.screens.get(failure.member, []))
-    if crashed:
+    if not broke_a_limit:
         program = {"server": "srv.py", "client": "cli.py"}.get(outcome.scenario.members().get(failure.member, ""), "")
-        problem = f"{program or failure.member} crashed: {crashed}. {problem}"
-        outcome.failure = dataclasses.replace(failure, problem=problem)
-    message = f"{problem} [scenario step {failure.step}: {failure.step_text}]"
-    return CheckResult(target, check, Status.FAILED, message, outcome, seconds)
+        crash = explain.crash(outcome.screens.get(failure.member, []), program or failure.member)
+        outcome.failure = failure = dataclasses.replace(failure, crash=crash)
+    return CheckResult(target, check, Status.FAILED, failure.said(), outcome, seconds)
 
 
-def _as_the_student_knows_it(outcome: runner.Outcome, folder: Path) -> runner.Failure:
+def _as_the_student_knows_it(outcome: runner.Outcome, folder: Path) -> Failure:
     """The failure and screens with the check's copies of programs named as their originals."""
     known = functools.partial(explain.as_the_student_knows_it, folder=folder)
     outcome.screens = {name: [known(line) for line in lines] for name, lines in outcome.screens.items()}
@@ -151,7 +154,9 @@ def _as_the_student_knows_it(outcome: runner.Outcome, folder: Path) -> runner.Fa
     mismatch = failure.mismatch
     if mismatch is not None and mismatch.seen is not None:
         mismatch = dataclasses.replace(mismatch, seen=known(mismatch.seen))
-    outcome.failure = dataclasses.replace(failure, problem=known(failure.problem), mismatch=mismatch)
+    outcome.failure = dataclasses.replace(
+        failure, what=known(failure.what), mismatch=mismatch, unfinished=known(failure.unfinished)
+    )
     return outcome.failure
 
 
@@ -161,9 +166,9 @@ def _blame(outcome: runner.Outcome, breach: containment.Breach) -> None:
     if failure is None:
         last = max(len(outcome.step_seconds), 1)
         step_text = outcome.scenario.steps[last - 1].describe()
-        outcome.failure = runner.Failure(last, step_text, breach.member, breach.text)
+        outcome.failure = Failure(last, step_text, breach.member, limit=breach.text)
     else:
-        outcome.failure = dataclasses.replace(failure, problem=f"{breach.text}; {failure.problem}")
+        outcome.failure = dataclasses.replace(failure, limit=breach.text)
 
 
 def grade(
@@ -205,7 +210,7 @@ def grade(
             result = raw[key]
             if stopped:
                 why = f"{stopped.check.name} found that the program cannot run. {stopped.message}"
-                result = CheckResult(target, check, Status.SKIPPED, why)
+                result = CheckResult(target, check, Status.SKIPPED, why, blocked_by=stopped.check.name)
             final[key] = result
             if on_result:
                 on_result(result)

@@ -43,8 +43,8 @@ def results_table(grade: Grade) -> Table:
         shown = [result for result in results if not result.check.hidden]
         for index, result in enumerate(shown):
             mark, style = MARKS[result.status]
-            if result.status is Status.SKIPPED:  # why, in short: the check that found the program cannot run
-                mark += ": " + result.message.split(".")[0].replace("found that the program", "found it")
+            if result.blocked_by:  # why it was skipped, in short
+                mark += f": {result.blocked_by} found it cannot run"
             table.add_row(
                 label if index == 0 else "",
                 str(result.check.step),
@@ -75,9 +75,7 @@ def failure_panel(result: CheckResult) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    outcome = result.outcome
-    failure = outcome.failure if outcome else None
-    check = result.check
+    outcome, failure, check = result.outcome, result.failure, result.check
     grid.add_row("check", f"{check.name} (step {check.step}, scenario {outcome.scenario.name if outcome else '-'}): "
                  + check.describe())  # fmt: skip
     if failure is None:

@@ -46,7 +46,7 @@ def _explanation(result: CheckResult, ansi: bool = False) -> str:
         return f"Skipped: {result.message}"
     bold, plain = ("\x1b[1m", "\x1b[0m") if ansi else ("", "")
     parts = [result.message]
-    failure = result.outcome.failure if result.outcome else None
+    failure = result.failure
     screen = result.outcome.screens.get(failure.member, []) if result.outcome and failure else []
     if failure is not None and screen:  # a screen is a failure's
         parts.append(f"{bold}{failure.member}'s screen:{plain}\n" + "\n".join(screen[-SCREEN_TAIL:]))
