@@ -30,8 +30,7 @@ from rich.text import Text
 
 from harness.grader import grading, progress, submission
 from harness.model.manifest import LESSONS, SPECS, ManifestError, add_hidden, load_manifest
-from harness.model.outcome import Status
-from harness.outputs import grade_report, results
+from harness.outputs import disclosure, grade_report, results
 from harness.platforms import grade_class
 from harness.system import sandbox
 
@@ -160,7 +159,7 @@ def where_you_are(manifest, args: argparse.Namespace, console: Console, first_fa
         return 0
     if first_failure:
         grade = run(grading.step_targets(manifest, [unfinished.number], args.lessons), args, console)
-        failed = next((r for r in grade.results if r.status is Status.FAILED and not r.check.hidden), None)
+        failed = disclosure.first_failure(grade.results)
         if failed is not None:
             console.print(grade_report.failure_panel(failed))
     number = unfinished.number

@@ -17,6 +17,7 @@ from harness.grader.progress import StepState
 from harness.model import kit
 from harness.model.manifest import kit_rule
 from harness.model.outcome import Status
+from harness.outputs import disclosure
 
 MARKS = {
     Status.PASSED: ("✓ passed", "green"),
@@ -29,7 +30,7 @@ SCREEN_TAIL = 10  # lines of the failing terminal shown under a failure
 def render(grade: Grade, console: Console) -> None:
     console.print(results_table(grade))
     for results in grade.by_target().values():
-        first = next((r for r in results if r.status is Status.FAILED and not r.check.hidden), None)
+        first = disclosure.first_failure(results)
         if first is not None:
             console.print(failure_panel(first))
     console.print(summary(grade))
@@ -40,7 +41,8 @@ def results_table(grade: Grade) -> Table:
     for column in ("graded", "step", "check", "layer", "part", "result", "points"):
         table.add_column(column, justify="right" if column == "points" else "left")
     for label, results in grade.by_target().items():
-        shown = [result for result in results if not result.check.hidden]
+        disclosed = disclosure.for_students(results)
+        shown = [d.result for d in disclosed if d.detailed]
         for index, result in enumerate(shown):
             mark, style = MARKS[result.status]
             if result.blocked_by:  # why it was skipped, in short
@@ -54,7 +56,7 @@ def results_table(grade: Grade) -> Table:
                 Text(mark, style=style),
                 f"{result.score:g} / {result.check.points:g}",
             )
-        hidden = [result for result in results if result.check.hidden]
+        hidden = [d.result for d in disclosed if not d.detailed]
         if hidden:
             table.add_row("" if shown else label, "", *hidden_row(hidden))  # reads "3 hidden checks  not shown ..."
         table.add_section()
@@ -62,8 +64,8 @@ def results_table(grade: Grade) -> Table:
 
 
 def hidden_row(hidden: list[CheckResult]) -> tuple[str, str, str, Text, str]:
-    """Hidden checks in one line, as a student may see them: how many, how many passed, the
-    points; not which ones, nor why (check, layer, part, result, points)."""
+    """The checks a student may not see in detail (disclosure), in one line: how many, how many
+    passed, the points (check, layer, part, result, points)."""
     passed = sum(result.status is Status.PASSED for result in hidden)
     score, most = sum(r.score for r in hidden), sum(r.check.points for r in hidden)
     style = "green" if passed == len(hidden) else "red"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from harness.grader.grading import CheckResult, Grade
 from harness.model.outcome import Status
+from harness.outputs import disclosure
 from harness.outputs.grade_report import SCREEN_TAIL, advice
 
 # Gradescope's test statuses: it has no "skipped", so a skipped check is a failed test with no points.
@@ -28,7 +29,7 @@ def _points(value: float) -> str:
 def _summary(grade: Grade) -> str:
     """One line: how many checks passed and how many points they earned."""
     passed = sum(result.status is Status.PASSED for result in grade.results)
-    hidden = sum(result.check.hidden for result in grade.results)
+    hidden = sum(not shown.detailed for shown in disclosure.for_students(grade.results))
     return (
         f"{passed} of {len(grade.results)} checks passed, {_points(grade.score)} of {_points(grade.max_score)} points"
         + (f" ({hidden} hidden check{'s' if hidden > 1 else ''} included)" if hidden else "")
@@ -57,15 +58,15 @@ def _explanation(result: CheckResult, ansi: bool = False) -> str:
 def gradescope_json(grade: Grade) -> dict:
     """The grade in Gradescope's results.json format (its "autograder specifications").
 
-    A skipped check is a failed test with no points: Gradescope has no "skipped". A hidden
-    check's test carries its visibility, so Gradescope shows it to the instructor, in full,
-    and to the student only when that visibility says.
+    A skipped check is a failed test with no points: Gradescope has no "skipped". Every test
+    is written in full, for the instructor; one the student may not see (disclosure) carries
+    its check's visibility, and Gradescope shows it to the student only when that says.
     """
     several_targets = len(grade.by_target()) > 1
     within_step: dict[tuple[str, int], int] = {}
     tests = []
-    for result in grade.results:
-        check = result.check
+    for shown in disclosure.for_students(grade.results):
+        result, check = shown.result, shown.result.check
         key = (result.target.label, check.step)
         within_step[key] = within_step.get(key, 0) + 1
         name = f"Step {check.step}: {check.name}"
@@ -80,7 +81,7 @@ def gradescope_json(grade: Grade) -> dict:
                 "status": GRADESCOPE_STATUS[result.status],
                 "output": _explanation(result, ansi=True),
                 "output_format": "ansi",
-                "visibility": check.visibility,
+                "visibility": "visible" if shown.detailed else check.visibility,  # Gradescope hides the rest
                 "tags": [check.layer],
             }
         )
@@ -111,12 +112,10 @@ def junit_xml(grade: Grade) -> str:
     root = ET.Element("testsuites")
     for label, results in grade.by_target().items():
         suite = ET.SubElement(root, "testsuite", name=_xml_text(label))
-        hidden = 0
-        for result in results:
-            name, message, explanation = result.check.name, result.message, _explanation(result)
-            if result.check.hidden:  # CI pages are often the student's: say nothing that gives it away
-                hidden += 1
-                name, message, explanation = f"hidden check {hidden}", f"a hidden check {result.status}", ""
+        for shown in disclosure.for_students(results):  # CI pages are often the student's
+            result, name = shown.result, shown.name
+            message = shown.message if shown.detailed else f"a hidden check {result.status}"
+            explanation = _explanation(result) if shown.detailed else ""
             case = ET.SubElement(
                 suite,
                 "testcase",
