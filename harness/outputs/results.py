@@ -36,7 +36,7 @@ def _summary(grade: Grade) -> str:
     )
 
 
-def _explanation(result: CheckResult, ansi: bool = False) -> str:
+def explanation(result: CheckResult, ansi: bool = False) -> str:
     """What a student reads about one check, as the console's failure panel says it: why it
     failed, the end of that terminal's screen, the mistake it looks like, the kit's rule,
     the hint and the replay command; why it was skipped; or that it passed. ansi: labels in
@@ -55,6 +55,12 @@ def _explanation(result: CheckResult, ansi: bool = False) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
+def test_name(result: CheckResult, several_targets: bool = False) -> str:
+    """A check's name as a test: "Step 2: relay", "[alice] Step 2: relay" when several folders are graded."""
+    name = f"Step {result.check.step}: {result.check.name}"
+    return f"[{result.target.label}] {name}" if several_targets else name
+
+
 def gradescope_json(grade: Grade) -> dict:
     """The grade in Gradescope's results.json format (its "autograder specifications").
 
@@ -69,17 +75,14 @@ def gradescope_json(grade: Grade) -> dict:
         result, check = shown.result, shown.result.check
         key = (result.target.label, check.step)
         within_step[key] = within_step.get(key, 0) + 1
-        name = f"Step {check.step}: {check.name}"
-        if several_targets:
-            name = f"[{result.target.label}] {name}"
         tests.append(
             {
-                "name": name,
+                "name": test_name(result, several_targets),
                 "number": f"{check.step}.{within_step[key]}",
                 "score": float(result.score),
                 "max_score": float(check.points),
                 "status": GRADESCOPE_STATUS[result.status],
-                "output": _explanation(result, ansi=True),
+                "output": explanation(result, ansi=True),
                 "output_format": "ansi",
                 "visibility": "visible" if shown.detailed else check.visibility,  # Gradescope hides the rest
                 "tags": [check.layer],
@@ -115,7 +118,7 @@ def junit_xml(grade: Grade) -> str:
         for shown in disclosure.for_students(results):  # CI pages are often the student's
             result, name = shown.result, shown.name
             message = shown.message if shown.detailed else f"a hidden check {result.status}"
-            explanation = _explanation(result) if shown.detailed else ""
+            explained = explanation(result) if shown.detailed else ""
             case = ET.SubElement(
                 suite,
                 "testcase",
@@ -125,7 +128,7 @@ def junit_xml(grade: Grade) -> str:
             )
             if result.status is Status.FAILED:
                 failure = ET.SubElement(case, "failure", message=_xml_text(message))
-                failure.text = _xml_text(explanation) or None
+                failure.text = _xml_text(explained) or None
             elif result.status is Status.SKIPPED:
                 ET.SubElement(case, "skipped", message=_xml_text(message))
         _count(suite, results, sum(result.seconds for result in results))
