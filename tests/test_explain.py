@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from harness.engine import runner
-from harness.grader import explain, grading
+from harness.grader import catalogue, explain, grading
 from harness.grader.grading import CheckResult, Grade, Target
 from harness.model import scenario
 from harness.model.expect import difference
@@ -87,3 +87,10 @@ def test_a_skipped_check_says_why_in_the_table():
     console = grade_report.Console(record=True, width=200, color_system=None)
     console.print(grade_report.results_table(grade))
     assert "skipped: start found it cannot run" in console.export_text()
+
+
+def test_a_known_mistake_is_recognised_by_what_the_recorded_run_told():
+    (no_period,) = [c for c in catalogue.load_coverage() if c.mutant == "no-period"]
+    said = no_period.told.replace("port P.", "port 40123.").replace("port P'", "port 40123'")
+    assert [m.name for m in catalogue.recognise("start", said)] == ["no-period"]
+    assert catalogue.recognise("relay", said) == ()
