@@ -93,6 +93,7 @@ def test_bad_class_usage_is_one_clear_line_and_status_2(tmp_path):
         (["--class", tmp_path / "nowhere"], "--class: no such folder"),
         (["--class", empty], "no submission folders"),
         (["--class", ROOT / "examples" / "class", "--json", tmp_path / "r.json"], "does not go with --json"),
+        (["--class", ROOT / "examples" / "class", "--classroom", tmp_path / "c.json"], "does not go with --classroom"),
         (["--class", ROOT / "examples" / "class", "--path", ROOT / "reference"], "does not go with --path"),
         (["--class", ROOT / "examples" / "class", "1", "2"], "at most one STEP"),
         (["--class", ROOT / "examples" / "class", "99"], "there is no step 99"),

@@ -188,7 +188,7 @@ class Hall:
             if condition():
                 return True
             if self.server.eof and self.server.settled_exit():
-                ended = self.server.describe_exit()
+                ended = ending(self.server).describe()
                 raise StreamError("server", f"expected the server to keep running, but it {ended} while {what}")
             return False
 
