@@ -46,7 +46,7 @@ def lessons(session: nox.Session) -> None:
 
 @nox.session
 def coverage(session: nox.Session) -> None:
-    """Grade every mutant of tests/mutants/catalogue.toml; write docs/grader-coverage.md and docs/mistakes.md."""
+    """Grade every mutant of tests/mutants/catalogue.toml; record tests/mutants/coverage.json and its pages."""
     session.install("-e", ".")
     session.run("python", *KIT, "mutants", "--write")
 

@@ -16,7 +16,7 @@ COMMANDS = {
     "docs": ("harness.authoring.docs", "check README.md and docs/: commands, excerpts, links (checkout)"),
     "mutants": (
         "harness.authoring.mutants",
-        "grade every catalogued mutant; --write: docs/grader-coverage.md (checkout)",
+        "grade every catalogued mutant; --write: record the run and its pages in docs/ (checkout)",
     ),
     "examples": ("harness.authoring.examples", "write the example class in examples/class/ (checkout)"),
     "gradescope": ("harness.platforms.gradescope", "build the Gradescope autograder zip, and try it (checkout)"),

@@ -30,8 +30,8 @@ from rich.text import Text
 
 from harness.grader import grading, progress, submission
 from harness.model.manifest import LESSONS, SPECS, ManifestError, add_hidden, load_manifest
-from harness.outputs import grade_report, results
-from harness.platforms import grade_class
+from harness.outputs import disclosure, grade_report, results
+from harness.platforms import classroom, grade_class
 from harness.system import sandbox
 
 WATCH_POLL = 0.5  # seconds between looks at the files; polling also works on network mounts and WSL
@@ -46,6 +46,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write Gradescope's results.json here")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML here")
+    parser.add_argument("--classroom", type=Path, metavar="FILE", help="also write GitHub Classroom's result here")
     parser.add_argument("--watch", action="store_true", help="grade again whenever a graded file changes")
     parser.add_argument("--status", action="store_true", help="show which steps are done")
     parser.add_argument("--workers", type=int, metavar="N", help="checks run side by side (default: one a core)")
@@ -86,7 +87,7 @@ def check_class_args(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error(f"--class: no such folder: {args.class_dir}")
     if not grade_class.submissions(args.class_dir):
         parser.error(f"--class: no submission folders in {args.class_dir} (one folder per student)")
-    clashes = [option for option in ("path", "json", "junit", "watch", "status") if getattr(args, option)]
+    clashes = [option for option in ("path", "json", "junit", "classroom", "watch", "status") if getattr(args, option)]
     if clashes:
         parser.error(f"--class grades every folder of DIR on its own; it does not go with --{clashes[0]}")
     if len(args.steps) > 1:
@@ -159,7 +160,7 @@ def where_you_are(manifest, args: argparse.Namespace, console: Console, first_fa
         return 0
     if first_failure:
         grade = run(grading.step_targets(manifest, [unfinished.number], args.lessons), args, console)
-        failed = next((r for r in grade.results if r.status == "failed" and not r.check.hidden), None)
+        failed = disclosure.first_failure(grade.results)
         if failed is not None:
             console.print(grade_report.failure_panel(failed))
     number = unfinished.number
@@ -219,6 +220,8 @@ def main(argv: list[str]) -> int:
         results.write_json(grade, args.json)
     if args.junit:
         results.write_junit(grade, args.junit)
+    if args.classroom:
+        classroom.write_result(grade, args.classroom)
     return 0 if grade.passed else 1
 
 

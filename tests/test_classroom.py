@@ -5,12 +5,18 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from harness.grader.grading import CheckResult, Grade, Target
+from harness.model.manifest import load_manifest
+from harness.model.outcome import Status
 from harness.platforms import classroom
-from tests.helpers import ROOT, reference_submission
+from tests.helpers import ROOT, plain, reference_submission
+
+STEP1 = load_manifest().checks_up_to(1)
 
 
 def parse_yaml(text: str):
@@ -87,8 +93,8 @@ def test_the_workflow_is_what_classroom_expects():
     (python,) = [step for step in steps if step.get("uses", "").startswith("actions/setup-python@")]
     assert python["with"]["python-version"] == "3.11"
     (grading,) = [step for step in steps if step.get("id") == classroom.RUNNER]
-    assert "python -m harness.grade --path ../submission --json ../results.json" in grading["run"]
-    assert 'python -m harness classroom result ../results.json >> "$GITHUB_OUTPUT"' in grading["run"]
+    assert "python -m harness.grade --path ../submission --classroom ../classroom.json" in grading["run"]
+    assert 'python -m harness classroom result ../classroom.json >> "$GITHUB_OUTPUT"' in grading["run"]
     reporter = steps[-1]
     assert reporter["uses"] == classroom.REPORTER and reporter["with"]["runners"] == classroom.RUNNER
     assert reporter["env"] == {"CHATROOM_RESULTS": "${{ steps.chatroom.outputs.result }}"}
@@ -109,36 +115,57 @@ def test_write_takes_the_kits_url_and_ref_and_a_last_step(tmp_path):
     assert "python -m harness.grade 3 --path ../submission" in grading["run"]
 
 
-def test_every_checks_points_reach_classroom_and_hidden_ones_keep_their_secret():
-    gradescope = {
-        "score": 7.0,
-        "extra_data": {"max_score": 12.0},
-        "tests": [
-            {"name": "Step 1: listen", "status": "passed", "score": 5.0, "max_score": 5.0, "output": "Passed."},
-            {"name": "Step 1: usage", "status": "failed", "score": 0.0, "max_score": 3.0, "output": "status 1"},
-            {"name": "Step 1: secret", "status": "passed", "score": 2.0, "max_score": 2.0, "visibility": "hidden"},
-            {"name": "Step 1: other", "status": "failed", "score": 0.0, "max_score": 2.0, "output": "why"}
-            | {"visibility": "after_published"},
+def a_grade() -> Grade:
+    """start passed, usage failed, port-zero skipped; two hidden checks, one passed, one failed."""
+    points = (5.0, 3.0, 1.0)
+    start, usage, port_zero = (replace(check, points=p) for check, p in zip(STEP1[:3], points, strict=True))
+    secret = replace(start, name="secret", points=2.0, visibility="hidden")
+    other = replace(start, name="other", points=2.0, visibility="after_published")
+    target = Target("alice", Path("alice"), (start, usage, port_zero, secret, other))
+    return Grade(
+        [
+            CheckResult(target, start, Status.PASSED),
+            CheckResult(target, usage, Status.FAILED, "status 1"),
+            CheckResult(target, port_zero, Status.SKIPPED, "start found that it cannot run", blocked_by="start"),
+            CheckResult(target, secret, Status.PASSED),
+            CheckResult(target, other, Status.FAILED, "why"),
         ],
-    }
-    result = classroom.runner_result(gradescope)
-    assert result["version"] == 1 and result["status"] == "fail" and result["max_score"] == 12.0
+        seconds=1.0,
+    )
+
+
+def test_every_checks_points_reach_classroom_and_hidden_ones_keep_their_secret():
+    result = classroom.runner_result(a_grade())
+    assert result["version"] == 1 and result["status"] == "fail" and result["max_score"] == 13.0
     assert sum(test["score"] for test in result["tests"]) == 7.0  # what the reporter adds up for Classroom
     assert [(t["name"], t["status"]) for t in result["tests"]] == [
-        ("Step 1: listen", "pass"),
+        ("Step 1: start", "pass"),
         ("Step 1: usage", "fail"),
+        ("Step 1: port-zero", "fail"),
         ("hidden check 1", "pass"),
         ("hidden check 2", "fail"),
     ]
-    assert result["tests"][1]["message"] == "status 1" and result["tests"][3]["message"] == ""
+    messages = [plain(test["message"]) for test in result["tests"]]
+    assert messages[0] == "" and messages[1].startswith("status 1\n\nKit rule: ") and messages[-1] == ""
+    assert messages[2] == "Skipped: start found that it cannot run"
     assert "secret" not in json.dumps(result) and "why" not in json.dumps(result)
 
 
-def test_no_results_json_is_an_error_out_of_the_manifests_points(tmp_path):
-    line = classroom.output_line(tmp_path / "results.json")
-    result = json.loads(base64.b64decode(line.removeprefix("result=")))
-    assert result["status"] == "fail" and result["tests"][0]["status"] == "error"
-    assert result["max_score"] > 0 and result["tests"][0]["score"] == 0.0
+def test_the_result_is_written_by_the_grader_and_handed_on_as_it_is(tmp_path):
+    path = tmp_path / "out" / "classroom.json"
+    classroom.write_result(a_grade(), path)
+    line = classroom.output_line(path)
+    assert json.loads(base64.b64decode(line.removeprefix("result="))) == classroom.runner_result(a_grade())
+
+
+def test_no_result_or_another_file_is_an_error_out_of_the_manifests_points(tmp_path):
+    gradescope = tmp_path / "results.json"  # what an older workflow hands on
+    gradescope.write_text(json.dumps({"score": 1.0, "tests": [{"name": "Step 1: start", "status": "passed"}]}))
+    for path, said in ((tmp_path / "none.json", "the grader wrote no results"), (gradescope, "regenerate")):
+        result = json.loads(base64.b64decode(classroom.output_line(path).removeprefix("result=")))
+        assert result["status"] == "fail" and result["tests"][0]["status"] == "error"
+        assert result["max_score"] > 0 and result["tests"][0]["score"] == 0.0
+        assert said in result["tests"][0]["message"]
 
 
 def test_the_grading_step_runs_and_writes_its_result_for_the_reporter(tmp_path):

@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.authoring import doc_commands, docs, excerpts, markdown, mutants
+from harness.authoring import coverage_pages, doc_commands, docs, excerpts, markdown, mutants
 from harness.authoring.doc_commands import Command, Instead
+from harness.grader import catalogue as catalogue_module
+from harness.model import coverage
+from harness.model.coverage import Caught
+from harness.model.manifest import load_manifest
+from harness.model.schema import InputError
 
 ROOT = docs.ROOT
 
@@ -151,15 +156,37 @@ def test_every_exception_is_used_by_a_page_and_gives_a_reason():
 
 def test_the_mistakes_page_shows_the_code_the_why_and_what_the_grader_said():
     catalogue = mutants.load_catalogue()
-    recorded = mutants.recorded_messages(mutants.COVERAGE_DOC.read_text())
-    assert recorded["no-period"].startswith("server: line 1: expected 'Chat Server started on port P.'")
-    assert mutants.recorded_messages("| `m` | a mistake | `relay` ✓ | seen 'a \\| b' |") == {"m": "seen 'a | b'"}
+    recorded = {caught.mutant: caught for caught in catalogue_module.load_coverage()}
+    assert recorded["no-period"].told.startswith("server: line 1: expected 'Chat Server started on port P.'")
     mutant = next(m for m in catalogue if m.name == "echo-to-sender")
-    page = mutants.mistakes_page([mutant], mutants.load_manifest(), {"echo-to-sender": "alice: line 5: told"})
+    run = {"echo-to-sender": Caught("echo-to-sender", "relay", "alice: line 5: told")}
+    page = coverage_pages.mistakes_page([mutant], load_manifest(), run)
     assert "### `echo-to-sender`" in page and "In `srv.py`, in `ChatServer.receive`:" in page
     assert "-self.broadcast(line, sender=client)\n+self.broadcast(line)\n" in page
     assert "```text\nalice: line 5: told\n```" in page
-    assert "not graded yet" in mutants.mistakes_page([mutant], mutants.load_manifest(), {})
+    assert "not graded yet" in coverage_pages.mistakes_page([mutant], load_manifest(), {})
+
+
+def test_both_coverage_pages_are_rendered_from_the_recorded_run_which_is_data(tmp_path):
+    for page, text in coverage_pages.wanted().items():
+        assert page.read_text() == text, f"{page.name}: run `python -m harness docs --write`"
+    run = catalogue_module.load_coverage()
+    assert len(run) == len(mutants.load_catalogue()) and all(c.blast_radius is not None for c in run)
+    copy = tmp_path / "coverage.json"
+    copy.write_text(coverage.dumps(run))
+    assert coverage.load(copy) == run and copy.read_text() == catalogue_module.COVERAGE.read_text()
+    mutant = next(m for m in mutants.load_catalogue() if m.name == "echo-to-sender")
+    told = {"echo-to-sender": Caught("echo-to-sender", "relay", "seen 'a | b'", ("relay",))}
+    table = coverage_pages.coverage_page([mutant], told, load_manifest())
+    assert "| `echo-to-sender` | " in table and "`relay` (documented) ✓ | seen 'a \\| b' |" in table
+    assert "| `echo-to-sender` | all | 1 | relay |" in table  # its blast radius
+
+
+def test_a_broken_recorded_run_is_one_clear_error(tmp_path):
+    path = tmp_path / "coverage.json"
+    path.write_text('{"format_version": 1, "mutants": [{"name": "m", "frist_failed": "relay"}]}')
+    with pytest.raises(InputError, match=r"coverage.json: mutant 1: unknown key 'frist_failed' \(did you mean"):
+        coverage.load(path)
 
 
 def test_bad_usage_is_status_2(capsys):

@@ -6,11 +6,12 @@ import textwrap
 import pytest
 
 from harness.engine import runner
-from harness.grader import explain, grading
+from harness.grader import catalogue, explain, grading
 from harness.grader.grading import CheckResult, Grade, Target
 from harness.model import scenario
 from harness.model.expect import difference
 from harness.model.manifest import load_manifest
+from harness.model.outcome import Crash, Status
 from harness.outputs import grade_report
 
 MANIFEST = load_manifest()
@@ -35,13 +36,12 @@ def test_the_difference_is_said_as_a_person_would_say_it(expected, seen, said):
 
 def test_a_crash_is_its_exception_and_the_students_line():
     traceback = ["Traceback (most recent call last):", '  File "lessons/step1/srv.py", line 32, in <module>']
-    assert (
-        explain.crash([*traceback, "    int(x)", "ValueError: bad"])
-        == "ValueError: bad (lessons/step1/srv.py, line 32)"
-    )
+    crash = explain.crash([*traceback, "    int(x)", "ValueError: bad"], "srv.py")
+    assert crash == Crash("srv.py", "ValueError: bad", "lessons/step1/srv.py", 32)
+    assert crash.describe() == "srv.py crashed: ValueError: bad (lessons/step1/srv.py, line 32)"
     syntax = ['  File "srv.py", line 12', "    def broken(:", "               ^", "SyntaxError: invalid syntax"]
-    assert explain.crash(syntax) == "SyntaxError: invalid syntax (srv.py, line 12)"
-    assert explain.crash(["Chat Server started on port 5."]) is None
+    assert explain.crash(syntax, "srv.py").describe() == "srv.py crashed: SyntaxError: invalid syntax (srv.py, line 12)"
+    assert explain.crash(["Chat Server started on port 5."], "srv.py") is None
 
 
 def submission(tmp_path, source):
@@ -83,7 +83,14 @@ def test_a_skipped_check_says_why_in_the_table():
     checks = MANIFEST.checks_up_to(1)
     target = Target("me", explain.Path("me"), tuple(checks))
     reason = "start found that the program cannot run. there is no srv.py in me"
-    grade = Grade([CheckResult(target, check, "skipped", reason) for check in checks], 0.0)
+    grade = Grade([CheckResult(target, check, Status.SKIPPED, reason, blocked_by="start") for check in checks], 0.0)
     console = grade_report.Console(record=True, width=200, color_system=None)
     console.print(grade_report.results_table(grade))
     assert "skipped: start found it cannot run" in console.export_text()
+
+
+def test_a_known_mistake_is_recognised_by_what_the_recorded_run_told():
+    (no_period,) = [c for c in catalogue.load_coverage() if c.mutant == "no-period"]
+    said = no_period.told.replace("port P.", "port 40123.").replace("port P'", "port 40123'")
+    assert [m.name for m in catalogue.recognise("start", said)] == ["no-period"]
+    assert catalogue.recognise("relay", said) == ()

@@ -13,6 +13,7 @@ from harness.authoring import examples, mutants
 from harness.engine import runner
 from harness.grader import grading
 from harness.model.manifest import load_manifest
+from harness.model.outcome import Status
 from harness.platforms import grade_class
 from tests.helpers import ROOT, grade
 
@@ -72,7 +73,7 @@ def test_every_student_shares_one_pool_and_each_file_is_written_when_its_student
         calls.append(([t.label for t in chosen], workers))
         for target in chosen:
             for check in reversed(target.checks):  # out of order, as parallel checks finish
-                on_result(grading.CheckResult(target, check, "passed", seconds=0.5))
+                on_result(grading.CheckResult(target, check, Status.PASSED, seconds=0.5))
             written_before_last.append(sorted(p.parent.name for p in tmp_path.glob("out/*/results.json")))
         return grading.Grade([], 0.0)
 
@@ -92,6 +93,7 @@ def test_bad_class_usage_is_one_clear_line_and_status_2(tmp_path):
         (["--class", tmp_path / "nowhere"], "--class: no such folder"),
         (["--class", empty], "no submission folders"),
         (["--class", ROOT / "examples" / "class", "--json", tmp_path / "r.json"], "does not go with --json"),
+        (["--class", ROOT / "examples" / "class", "--classroom", tmp_path / "c.json"], "does not go with --classroom"),
         (["--class", ROOT / "examples" / "class", "--path", ROOT / "reference"], "does not go with --path"),
         (["--class", ROOT / "examples" / "class", "1", "2"], "at most one STEP"),
         (["--class", ROOT / "examples" / "class", "99"], "there is no step 99"),

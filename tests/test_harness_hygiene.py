@@ -9,6 +9,7 @@ from harness.engine import runner
 from harness.engine.room import Room
 from harness.engine.screen import RENDER_LIMIT
 from harness.engine.terminal import Terminal
+from harness.model.outcome import Ending
 from harness.model.scenario import from_table
 from harness.model.timeline import Timeline
 from harness.system import procs
@@ -108,7 +109,8 @@ def test_a_program_that_crashes_fails_at_once_with_its_traceback(tmp_path):
     assert outcome.seconds < 5  # the screen cannot change any more: no need to wait 30 s
     assert "line 1: expected 'Chat Server started on port " in outcome.failure.problem
     assert ".', seen 'Traceback" in outcome.failure.problem
-    assert outcome.exits["server"] == "exited with status 1"
+    assert outcome.endings["server"] == Ending(status=1)
+    assert outcome.endings["server"].describe() == "exited with status 1"
 
 
 def test_waiting_is_seen_on_x86_64_and_arm64_and_said_to_be_unseen_elsewhere(monkeypatch, capsys):

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from harness.grader.grading import CheckResult, Grade, Target
 from harness.model.manifest import ManifestError, add_hidden, load_manifest
-from harness.outputs import grade_report, results
+from harness.model.outcome import Status
+from harness.outputs import disclosure, grade_report, results
 from tests.helpers import ROOT, grade
 
 HIDDEN = ROOT / "examples" / "hidden"
@@ -83,11 +84,11 @@ def hand_built() -> Grade:
     target = Target("bob", Path("bob"), (start, usage, port_zero, reuse, secret))
     return Grade(
         [
-            CheckResult(target, start, "passed"),
-            CheckResult(target, usage, "failed", "usage: status 1, not 2"),
-            CheckResult(target, port_zero, "passed"),
-            CheckResult(target, reuse, "passed"),
-            CheckResult(target, secret, "failed", "the secret went wrong"),
+            CheckResult(target, start, Status.PASSED),
+            CheckResult(target, usage, Status.FAILED, "usage: status 1, not 2"),
+            CheckResult(target, port_zero, Status.PASSED),
+            CheckResult(target, reuse, Status.PASSED),
+            CheckResult(target, secret, Status.FAILED, "the secret went wrong"),
         ],
         seconds=1.0,
     )
@@ -144,3 +145,17 @@ def test_a_bad_hidden_folder_on_the_command_line_is_status_2(tmp_path):
         result = grade(*args)
         assert result.returncode == 2, args
         assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_one_rule_says_what_a_student_may_see_of_each_result():
+    shown = disclosure.for_students(hand_built().results)
+    assert [(d.name, d.status, d.detailed) for d in shown] == [
+        ("start", Status.PASSED, True),
+        ("usage", Status.FAILED, True),
+        ("port-zero", Status.PASSED, True),
+        ("reuse-address", Status.PASSED, True),
+        ("hidden check 1", Status.FAILED, False),
+    ]
+    assert shown[1].message == "usage: status 1, not 2" and shown[-1].message == ""
+    assert disclosure.first_failure(hand_built().results).check.name == "usage"
+    assert disclosure.first_failure([hand_built().results[-1]]) is None  # a hidden failure is never shown in detail

@@ -32,12 +32,11 @@ def test_the_mutant_is_caught_first_by_its_check_with_expected_and_seen(graded, 
     assert "expected" in first.message and ("seen" in first.message or "but" in first.message), first.message
 
 
-def test_the_coverage_doc_is_current(graded):
+def test_the_recorded_run_is_current(graded):
     grade, workdir = graded
-    table = mutants.coverage_table(CATALOGUE, grade, workdir)
-    assert "Kill rate: " + f"{len(CATALOGUE)} of {len(CATALOGUE)}" in table
-    current = mutants.COVERAGE_DOC.read_text() if mutants.COVERAGE_DOC.exists() else ""
-    assert mutants.verdicts(current) == mutants.verdicts(table), "stale: run `nox -s coverage`"
+    run = mutants.record(CATALOGUE, grade, workdir)
+    assert all(caught.first_failed == mutant.check for caught, mutant in zip(run, CATALOGUE, strict=True))
+    assert mutants.verdicts(mutants.load_coverage()) == mutants.verdicts(run), "stale: run `nox -s coverage`"
 
 
 def test_a_mutant_whose_text_is_gone_is_refused(tmp_path):

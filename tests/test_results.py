@@ -6,6 +6,7 @@ from pathlib import Path
 
 from harness.grader.grading import CheckResult, Grade, Target
 from harness.model.manifest import Check
+from harness.model.outcome import Status
 from harness.outputs import results
 from tests.helpers import plain
 
@@ -18,15 +19,15 @@ PROBLEM = "the screen never showed « café ☕ \ufffd » [scenario step 3: expe
 
 
 def all_passing() -> Grade:
-    return Grade([CheckResult(STEP2, check, "passed", seconds=0.25) for check in CHECKS], seconds=3.2)
+    return Grade([CheckResult(STEP2, check, Status.PASSED, seconds=0.25) for check in CHECKS], seconds=3.2)
 
 
 def one_failed_one_skipped() -> Grade:
     return Grade(
         [
-            CheckResult(STEP2, WELCOME, "passed", seconds=0.5),
-            CheckResult(STEP2, JOINS, "failed", PROBLEM, seconds=1.25),
-            CheckResult(STEP2, RELAY, "skipped", "needs joins, which did not pass"),
+            CheckResult(STEP2, WELCOME, Status.PASSED, seconds=0.5),
+            CheckResult(STEP2, JOINS, Status.FAILED, PROBLEM, seconds=1.25),
+            CheckResult(STEP2, RELAY, Status.SKIPPED, "needs joins, which did not pass"),
         ],
         seconds=2.0,
     )
@@ -77,7 +78,7 @@ def test_gradescope_failed_and_skipped_checks():
 
 
 def test_a_failed_check_shows_its_message_then_its_hint():
-    grade = Grade([CheckResult(STEP2, WELCOME, "failed", "no banner")], seconds=0.0)
+    grade = Grade([CheckResult(STEP2, WELCOME, Status.FAILED, "no banner")], seconds=0.0)
     (test,) = results.gradescope_json(grade)["tests"]
     assert plain(test["output"]) == "no banner\n\nHint: Send the banner first."
     assert test["output_format"] == "ansi"
@@ -87,7 +88,7 @@ def test_a_failed_check_shows_its_message_then_its_hint():
 def test_several_targets_are_named_and_numbered_each_on_its_own():
     step1 = Target("step 1", Path("lessons/step1"), (WELCOME, JOINS))
     grade = Grade(
-        [CheckResult(step1, WELCOME, "passed"), CheckResult(step1, JOINS, "passed"), *all_passing().results],
+        [CheckResult(step1, WELCOME, Status.PASSED), CheckResult(step1, JOINS, Status.PASSED), *all_passing().results],
         seconds=1.0,
     )
     tests = results.gradescope_json(grade)["tests"]
@@ -148,9 +149,19 @@ def test_junit_xml_counts_and_elements(tmp_path):
 
 
 def test_junit_failure_text_has_the_hint_and_survives_terminal_control_characters():
-    grade = Grade([CheckResult(STEP2, WELCOME, "failed", "saw \x1b[31mred\x1b[0m")], seconds=0.1)
+    grade = Grade([CheckResult(STEP2, WELCOME, Status.FAILED, "saw \x1b[31mred\x1b[0m")], seconds=0.1)
     root = ET.fromstring(results.junit_xml(grade))
     failure = root.find("testsuite/testcase/failure")
     assert failure.get("message") == "saw \\x1b[31mred\\x1b[0m"
     assert failure.text == "saw \\x1b[31mred\\x1b[0m\n\nHint: Send the banner first."
     assert ET.fromstring(results.junit_xml(all_passing())).find(".//failure") is None
+
+
+def test_a_status_is_one_of_three_and_written_in_each_formats_own_words():
+    assert CheckResult(STEP2, WELCOME, "skipped").status is Status.SKIPPED  # text is taken as the enum
+    assert [test["status"] for test in results.gradescope_json(one_failed_one_skipped())["tests"]] == [
+        "passed",
+        "failed",
+        "failed",  # Gradescope has no "skipped"
+    ]
+    assert type(results.gradescope_json(all_passing())["tests"][0]["status"]) is str  # not the enum

@@ -5,6 +5,7 @@ import pytest
 from harness.engine import runner
 from harness.model import scenario
 from harness.model.expect import compare
+from harness.model.outcome import Ending
 
 
 @pytest.mark.parametrize("name", scenario.available())
@@ -41,4 +42,4 @@ def test_seed_screens_are_the_documented_snapshots():
         "> Connected to the chat server (1 user online)",
         f"> New user {bob} entered (2 users online)",
     ]
-    assert set(outcome.exits.values()) == {"exited with status 0"}
+    assert set(outcome.endings.values()) == {Ending(status=0)}

@@ -2,7 +2,7 @@
 
     python -m harness docs                 check everything, running every documented command
     python -m harness docs --no-commands   everything but the commands (a second or so)
-    python -m harness docs --write         refresh code excerpts and docs/mistakes.md, then exit
+    python -m harness docs --write         refresh code excerpts, docs/grader-coverage.md and docs/mistakes.md
 
 It checks that
 - every command in a `sh` block runs and ends as documented (harness.authoring.doc_commands says how,
@@ -10,7 +10,8 @@ It checks that
 - every code excerpt is the code of the definition it names (harness.authoring.excerpts);
 - every relative link and picture leads to a file, and every #anchor to a heading; links in
   the lesson READMEs too. External links are not fetched;
-- docs/mistakes.md is what the mutant catalogue and the recorded grading run make of it.
+- docs/grader-coverage.md and docs/mistakes.md are what the mutant catalogue and its recorded
+  grading run (tests/mutants/coverage.json) make of them.
 
 Exit status: 0 when all is true, 1 when something is not, 2 for bad usage.
 """
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 from urllib.parse import unquote
 
-from harness.authoring import doc_commands, excerpts, lessons, markdown, mutants
+from harness.authoring import coverage_pages, doc_commands, excerpts, lessons, markdown
 from harness.model import kit
 
 ROOT = kit.ROOT
@@ -74,8 +75,9 @@ def static_problems() -> list[str]:
         found += link_problems(page, text)
     for page in pages():
         found += excerpts.problems(page.read_text(), shown(page))
-    if not mutants.MISTAKES_DOC.exists() or mutants.MISTAKES_DOC.read_text() != mutants.wanted_mistakes():
-        found.append(f"{shown(mutants.MISTAKES_DOC)} is out of date (python -m harness docs --write)")
+    for page, text in coverage_pages.wanted().items():
+        if not page.exists() or page.read_text() != text:
+            found.append(f"{shown(page)} is out of date (python -m harness docs --write)")
     return found
 
 
@@ -105,8 +107,7 @@ def write() -> list[str]:
         if new != text:
             page.write_text(new)
             written.append(shown(page))
-    if mutants.write_mistakes():
-        written.append(shown(mutants.MISTAKES_DOC))
+    written += [shown(page) for page in coverage_pages.write()]
     return written
 
 

@@ -9,6 +9,7 @@ notices. It waits on facts, never on time: every planned byte written, every lin
 must have, and the server waiting in a system call with nothing more to read.
 """
 
+import dataclasses
 import resource
 import selectors
 import socket
@@ -17,11 +18,20 @@ import time
 from pathlib import Path
 
 from harness.engine import streams
-from harness.engine.room import HOST, POLL, QUIET_PATIENCE, QUIET_VERDICT, SPIN_VERDICT, Room, wait_while_pumping
+from harness.engine.room import (
+    HOST,
+    POLL,
+    QUIET_PATIENCE,
+    QUIET_VERDICT,
+    SPIN_VERDICT,
+    Room,
+    ending,
+    wait_while_pumping,
+)
 from harness.engine.streams import StreamError
 from harness.engine.terminal import Terminal
 from harness.model.expect import NO_LINE_END
-from harness.model.outcome import Failure, Outcome
+from harness.model.outcome import Outcome
 from harness.model.scenario import Crowd, Scenario
 from harness.system.ports import free_port
 from harness.system.procs import is_idle
@@ -187,7 +197,7 @@ class Hall:
             if condition():
                 return True
             if self.server.eof and self.server.settled_exit():
-                ended = self.server.describe_exit()
+                ended = ending(self.server).describe()
                 raise StreamError("server", f"expected the server to keep running, but it {ended} while {what}")
             return False
 
@@ -238,10 +248,9 @@ def run(scenario: Scenario, server: Path, client: Path, timeout: float) -> Outco
                 try:
                     phase(hall, book, crowd, timeout)
                 except StreamError as failed:
-                    problem = failed.problem
+                    failure = failed.at(number, scenario.steps[number - 1].describe())
                     if failed.member != "server" and terminal.eof and terminal.settled_exit():
-                        problem += f" (the server {terminal.describe_exit()})"
-                    failure = Failure(number, scenario.steps[number - 1].describe(), failed.member, problem)
+                        failure = dataclasses.replace(failure, ending=ending(terminal), ended="server")
                     break
                 finally:
                     phase_seconds.append(time.monotonic() - phase_started)
@@ -249,9 +258,9 @@ def run(scenario: Scenario, server: Path, client: Path, timeout: float) -> Outco
             hall.close()
         screens = {"server": terminal.lines()[-40:], **book.summaries()}
     values = {"port": str(book.port), "served": str(len(book.order)), "refused": str(len(book.refused))}
-    exits = {"server": terminal.describe_exit()}
+    endings = {"server": ending(terminal)}
     seconds = time.monotonic() - started
-    return Outcome(scenario, server, client, failure, screens, values, exits, phase_seconds, seconds, room.timeline)
+    return Outcome(scenario, server, client, failure, screens, values, endings, phase_seconds, seconds, room.timeline)
 
 
 def _enough_descriptors(users: int) -> None:

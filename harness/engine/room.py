@@ -12,25 +12,40 @@ from pathlib import Path
 from harness.engine.robot import FakeServer, Robot, Wire
 from harness.engine.terminal import Terminal
 from harness.model import kit
+from harness.model.outcome import Ending
 from harness.model.timeline import Timeline
 from harness.system import containment, sandbox
 from harness.system.ports import HOST
-from harness.system.procs import cpu_seconds, is_idle, is_waiting, python_command
+from harness.system.procs import cpu_seconds, is_idle, is_waiting, python_command, voluntary_switches
 from harness.system.tcpinfo import lookup
 
 POLL = 0.002  # how soon to look again at a condition that no output announces
 MAX_POLL = 0.05  # ... backing off to this while it takes longer
 QUIET_PATIENCE = 0.5  # seconds a room that shows what it should may take to fall quiet (is_quiet)
-# Seconds a room that shows something else must stay quiet to be failed before its timeout:
-# longer than a terminal's output, or the keys the harness typed, take to pass through the
-# kernel on a busy machine (both cores busy: 0.1 s was seen to fail a threaded server), and
-# than the partners' patience with a line without its end (harness/partners/lines.py).
+# Seconds a room that shows something else must stay quiet to be failed before its timeout.
+# Quiet is exact (is_quiet: keys typed are pushed through to the program first, output is
+# looked for after every program is seen waiting, a partner's timed wait is work to come),
+# so this only has to outlast the moment between a wake-up and the woken program running.
 QUIET_VERDICT = 0.05
 PARTNERS = kit.PARTNERS  # the grader's own server and client, which stand in for the part a check does not grade
 # Seconds a room that shows something else may go on without a byte printed or received
 # while one of its programs runs flat out (SPIN_SHARE of a core): a loop that never waits.
 SPIN_VERDICT = 0.2
 SPIN_SHARE = 0.5
+# ... or, on a busy machine where it gets less, as long as it takes to run that CPU time
+# (SPIN_SHARE * SPIN_VERDICT: more than a Python program needs to start) without once
+# waiting (procs.voluntary_switches).
+
+
+def ending(terminal: Terminal) -> Ending:
+    """How the terminal's program ended, as data (Terminal.describe_exit says it in words); it
+    may wait a moment for a program whose terminal has closed to be reaped."""
+    if terminal.stopped or terminal.ended_by_harness:
+        by_harness, stopped = terminal.ended_by_harness, terminal.stopped
+        return Ending(terminal.exit_status, terminal.signal_status, by_harness=by_harness, stopped=stopped)
+    if not terminal.settled_exit():
+        return Ending(running=True)
+    return Ending(terminal.exit_status, terminal.signal_status)
 
 
 def wait_while_pumping(
@@ -250,6 +265,7 @@ class SpinWatch:
         self.events = self.progress()
         self.since = time.monotonic()
         self.cpu = {name: cpu_seconds(t.pid) for name, t in self._terminals()}
+        self.switches = {name: voluntary_switches(t.pid) for name, t in self._terminals()}
 
     def _terminals(self) -> list[tuple[str, Terminal]]:
         return [(n, m) for n, m in self.room.members.items() if isinstance(m, Terminal) and not m.eof]
@@ -263,6 +279,9 @@ class SpinWatch:
         if elapsed < SPIN_VERDICT:
             return None
         for name, terminal in self._terminals():
-            if cpu_seconds(terminal.pid) - self.cpu.get(name, 0.0) >= SPIN_SHARE * elapsed:
+            used = cpu_seconds(terminal.pid) - self.cpu.get(name, 0.0)
+            never_waited = voluntary_switches(terminal.pid) == self.switches.get(name)
+            # On a busy machine a loop gets less than its share, but it never waits.
+            if used >= SPIN_SHARE * SPIN_VERDICT and (never_waited or used >= SPIN_SHARE * elapsed):
                 return name
         return None

@@ -5,6 +5,7 @@ renders above the welcome; Ctrl-C with unread socket data closes with a reset), 
 each step ends with one wait on all of them. Screens are compared whole.
 """
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Callable
@@ -13,11 +14,11 @@ from pathlib import Path
 
 from harness.engine import crowd
 from harness.engine.robot import FakeServer, Wire
-from harness.engine.room import PARTNERS, POLL, QUIET_PATIENCE, QUIET_VERDICT, SPIN_VERDICT, Room
+from harness.engine.room import PARTNERS, POLL, QUIET_PATIENCE, QUIET_VERDICT, SPIN_VERDICT, Room, ending
 from harness.engine.terminal import CTRL_D, ENTER, Terminal
 from harness.model import kit
-from harness.model.expect import NO_LINE_END, SERVER_PORT, Mismatch, compare, fill, judge_rows
-from harness.model.outcome import Failure, Outcome
+from harness.model.expect import SERVER_PORT, Mismatch, compare, fill, judge_rows
+from harness.model.outcome import Failure, Outcome, Wait
 from harness.model.scenario import FREE_PORT, LINGERING_PORT, Scenario, Step
 from harness.system import ports
 from harness.system.tcpinfo import lingers
@@ -33,9 +34,22 @@ STARTS_ROOM = ("start", "join", "connect")  # a failure here, with a program gon
 
 
 class StepFailed(Exception):
-    def __init__(self, member: str, problem: str, mismatch: Mismatch | None = None) -> None:
-        super().__init__(problem)
-        self.member, self.problem, self.mismatch = member, problem, mismatch
+    """A step went wrong: its failure, found before the runner places it at its step (Failure.at)."""
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.problem)
+        self.failure = failure
+
+
+def _found(
+    member: str,
+    what: str = "",
+    mismatch: Mismatch | None = None,
+    unfinished: str = "",
+    expected_exit: int | None = None,
+) -> Failure:
+    """A failure at no step yet: StepFailed carries it to the runner, which knows the step."""
+    return Failure(0, "", member, what, mismatch, unfinished, expected_exit)
 
 
 def run(
@@ -81,8 +95,8 @@ def run(
                 if listens:
                     _listens_on_its_port(room, step.who, int(values[SERVER_PORT]), step_timeout)
             except StepFailed as failed:
-                halted = _cannot_run(room, step, failed.member, values.get(SERVER_PORT))
-                failure = Failure(number, step.describe(), failed.member, failed.problem, failed.mismatch, halted)
+                halted = _cannot_run(room, step, failed.failure.member, values.get(SERVER_PORT))
+                failure = failed.failure.at(number, step.describe(), halted)
                 break
             finally:
                 step_seconds.append(time.monotonic() - step_started)
@@ -100,7 +114,7 @@ def run(
         rows={name: judge_rows(screens[name], expected[name], dict(values)) for name in checked if name in screens},
         checked=checked,
         values=values,
-        exits={n: m.describe_exit() for n, m in room.members.items() if isinstance(m, Terminal)},
+        endings={n: ending(m) for n, m in room.members.items() if isinstance(m, Terminal)},
         step_seconds=step_seconds,
         seconds=seconds,
         timeline=room.timeline,
@@ -134,7 +148,8 @@ def _act(room: Room, step: Step, timeout: float, values: dict[str, str]) -> None
             case "close":
                 room.wire(who).close()
     except OSError as error:
-        raise StepFailed(who, f"could not {step.action.replace('_', '-')} {who}: {error.strerror or error}") from None
+        action = step.action.replace("_", "-")
+        raise StepFailed(_found(who, f"could not {action} {who}: {error.strerror or error}")) from None
 
 
 def _command_line(room: Room, args: tuple[str, ...], values: dict[str, str]) -> list[str]:
@@ -184,20 +199,20 @@ def _listens_on_its_port(room: Room, name: str, port: int, timeout: float, faile
         else:
             why = f"port {port} was free when it started: it must have tried to bind() another port (a fixed one?)"
         problem = f"{name}: expected it to listen on port {port}, but bind() said 'Address already in use'"
-        raise StepFailed(name, f"{problem}: {why}")
+        raise StepFailed(_found(name, f"{problem}: {why}"))
     others = ports.listening_ports(server.pid)
     if failed and not others:
         return
     listens = f"listens on port {', '.join(map(str, others))} instead" if others else "listens on no port"
     problem = f"{name} was started with PORT {port}: expected it to listen there, but it {listens}"
-    raise StepFailed(name, f"{problem}: bind() the HOST and PORT of the command line")
+    raise StepFailed(_found(name, f"{problem}: bind() the HOST and PORT of the command line"))
 
 
 def _send_in_pieces(room: Room, wire: Wire, step: Step, timeout: float) -> None:
     """Each piece arrives in a read of its own: the next is sent once the program has read it,
     and the step ends once it has read the last."""
     if isinstance(wire, FakeServer) and not room.wait_until(lambda: wire.connected, timeout):
-        raise StepFailed(wire.name, f"no client connected to {wire.name} within {timeout:g} s")
+        raise StepFailed(_found(wire.name, f"no client connected to {wire.name} within {timeout:g} s"))
     cuts = [0, *step.split, len(step.data)]
     for start, end in itertools.pairwise(cuts):
         wire.queue(step.data[start:end])
@@ -212,9 +227,9 @@ def _send_in_pieces(room: Room, wire: Wire, step: Step, timeout: float) -> None:
                 f"{wire.name}: expected the program to read all {end - start} bytes {wire.name} sent, "
                 f"but {len(wire.outgoing)} still wait {when}: it stopped reading"
             )
-            raise StepFailed(wire.name, problem)
+            raise StepFailed(_found(wire.name, problem))
         if not room.wait_until_read(wire, timeout):
-            raise StepFailed(wire.name, f"the program did not read the first {end} bytes {wire.name} sent")
+            raise StepFailed(_found(wire.name, f"the program did not read the first {end} bytes {wire.name} sent"))
 
 
 class Stall:
@@ -243,9 +258,11 @@ class Unmet:
     """What is not as expected yet; final when it can no longer change."""
 
     final: bool
-    member: str
-    problem: str
-    mismatch: Mismatch | None = None
+    failure: Failure  # as it stands now, at no step yet
+
+    @property
+    def member(self) -> str:
+        return self.failure.member
 
 
 def _shown(member: Terminal | Wire) -> list[str]:
@@ -312,26 +329,15 @@ def _wait_for(
     if unmet is None:
         values.update(learned)
         return
-    problem = unmet.problem + _how_it_ended(room.members[unmet.member], unmet)
+    waited = None
     if spinning:
-        problem += (
-            f" ({spinning}: its program ran flat out for {SPIN_VERDICT:g} s, printing and sending nothing: a loop "
-            "that never waits? select() reports a socket as readable again and again until the program reads it, "
-            "or closes it once the other end has closed)"
-        )
+        waited = Wait(SPIN_VERDICT, spinning=spinning)
     elif not unmet.final:
-        problem += " (and every program waited for input: nothing more was on its way)" if quiet_since else ""
-        problem += "" if quiet_since else f" (still so after {timeout:g} s)"
-    raise StepFailed(unmet.member, problem, unmet.mismatch)
-
-
-def _how_it_ended(member: Terminal | Wire, unmet: Unmet) -> str:
-    """For the message only (it may wait a moment for the program to be reaped)."""
-    if not isinstance(member, Terminal):
-        return ""
-    if unmet.mismatch is None:  # an exit status that is not the one expected
-        return f", but it {member.describe_exit()}"
-    return f" ({member.name}'s program {member.describe_exit()})" if member.eof else ""
+        waited = Wait(timeout, quiet=quiet_since is not None)
+    member = room.members[unmet.member]
+    said = unmet.failure.expected_exit is not None or member.eof  # an exit status, or a screen that ended
+    how = ending(member) if isinstance(member, Terminal) and said else None
+    raise StepFailed(dataclasses.replace(unmet.failure, ending=how, waited=waited))
 
 
 def _judge(
@@ -354,10 +360,8 @@ def _judge(
         seen = shown(member) if name in checked else shown(member)[: len(templates)]  # "at least these"
         mismatch = compare(seen, templates, trial)
         if mismatch:
-            problem = f"{name}: {mismatch.describe()}"
-            if isinstance(member, Wire) and member.unfinished:
-                problem += f"; it received {member.unfinished!r} with no line end after it: {NO_LINE_END}"
-            unmet.append(Unmet(member.eof, name, problem, mismatch))
+            unfinished = member.unfinished if isinstance(member, Wire) else ""
+            unmet.append(Unmet(member.eof, _found(name, mismatch=mismatch, unfinished=unfinished)))
     if unmet:  # a crash says the most, once its last words are read; then a screen that can no longer change
         crashed = [u for u in unmet if _crashed(room.members[u.member])]
         final = [u for u in unmet if u.final]
@@ -366,5 +370,5 @@ def _judge(
         terminal = room.terminal(name)
         ended = terminal.eof and terminal.has_exited()
         if not ended or terminal.exit_status != status:
-            return Unmet(ended, name, f"{name}: should have ended with exit status {status}"), {}
+            return Unmet(ended, _found(name, expected_exit=status)), {}
     return None, trial

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Generic, Protocol, TypeVar
 
+from harness.model.outcome import Failure
 from harness.model.scenario import Crowd, users_online
 
 WELCOME = re.compile(rb"> Connected to the chat server \((\d+) users? online\)")
@@ -41,9 +42,15 @@ M = TypeVar("M", bound=Member)  # the users a Book records: crowd.User in a crow
 
 
 class StreamError(Exception):
+    """What a stream shows wrong, said in words: a crowd's failures are about whole streams."""
+
     def __init__(self, member: str, problem: str) -> None:
         super().__init__(problem)
         self.member, self.problem = member, problem
+
+    def at(self, step: int, step_text: str) -> Failure:
+        """The failure record it makes, at the crowd's step (its phase)."""
+        return Failure(step, step_text, self.member, self.problem)
 
 
 def _show(line: bytes) -> str:

@@ -1,6 +1,7 @@
 """The mutant catalogue (tests/mutants/catalogue.toml) as data, and what the grader told
-students of each mistake (docs/grader-coverage.md): enough to recognise a student's failure
-as a known mistake and explain it (recognise), without grading anything here.
+students of each mistake in its recorded run (tests/mutants/coverage.json): enough to
+recognise a student's failure as a known mistake and explain it (recognise), without
+grading anything here.
 """
 
 import functools
@@ -10,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.engine import runner
-from harness.model import kit
+from harness.model import coverage, kit
 from harness.model.schema import TABLES, TEXT, InputError, Table
 from harness.system import containment
 
-ROOT, CATALOGUE, VARIANTS = kit.ROOT, kit.CATALOGUE, kit.VARIANTS
+ROOT, CATALOGUE, COVERAGE, VARIANTS = kit.ROOT, kit.CATALOGUE, kit.COVERAGE, kit.VARIANTS
 COVERAGE_DOC, MISTAKES_DOC = kit.COVERAGE_DOC, kit.MISTAKES_DOC
 WAITED = re.compile(r" \(still so after [\d.]+ s\)")  # how long a run waited depends on its timeout
 
@@ -73,14 +74,9 @@ def normalised(message: str, workdir: Path) -> str:
     return WAITED.sub("", message)
 
 
-def recorded_messages(coverage: str) -> dict[str, str]:
-    """What the student was told for each mutant, as the coverage doc's grading run recorded it."""
-    messages = {}
-    for line in coverage.split("## Blast radius")[0].splitlines():
-        cells = [cell.strip() for cell in re.split(r"(?<!\\)\|", line)]
-        if len(cells) == 6 and cells[1].startswith("`") and cells[1] != "`mutant`":
-            messages[cells[1].strip("`")] = cells[4].replace("\\|", "|")
-    return messages
+def load_coverage(path: Path = COVERAGE) -> list[coverage.Caught]:
+    """The catalogue's recorded grading run; none when it has not been graded yet."""
+    return coverage.load(path) if path.exists() else []
 
 
 @functools.cache
@@ -88,14 +84,14 @@ def _known() -> dict[tuple[str, str], tuple[Mutant, ...]]:
     """{(check, what the student is told): the mistakes}, from the catalogue and its recorded run."""
     try:
         mutants = {mutant.name: mutant for mutant in load_catalogue()}
-        told = recorded_messages(COVERAGE_DOC.read_text())
+        run = load_coverage()
     except (OSError, InputError):  # without its catalogue the grader still grades; it only names no mistake
         return {}
     known: dict[tuple[str, str], tuple[Mutant, ...]] = {}
-    for name, message in told.items():  # in the catalogue's order: the reference's mistakes first
-        if name in mutants:
-            key = (mutants[name].check, WAITED.sub("", message))
-            known[key] = (*known.get(key, ()), mutants[name])
+    for caught in run:  # in the catalogue's order: the reference's mistakes first
+        if caught.mutant in mutants and caught.first_failed and caught.told:
+            key = (caught.first_failed, WAITED.sub("", caught.told))
+            known[key] = (*known.get(key, ()), mutants[caught.mutant])
     return known
 
 

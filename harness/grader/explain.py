@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from harness.engine import runner
+from harness.model.outcome import Crash
 from harness.system import containment
 
 EXCEPTION = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt)\b")  # an exception's last line
@@ -39,9 +40,9 @@ def as_the_student_knows_it(text: str, folder: Path) -> str:
     return COPY.sub(original, text)
 
 
-def crash(lines: list[str]) -> str | None:
-    """'ValueError: ... (lessons/step1/srv.py, line 32)' for a screen whose program died of an
-    exception (paths already as the student knows them: see as_the_student_knows_it), or None.
+def crash(lines: list[str], program: str) -> Crash | None:
+    """The exception a screen's program died of, and the line of the student's file where
+    (paths already as the student knows them: see as_the_student_knows_it), or None.
     A SyntaxError comes without a "Traceback" line; its place is the one given all the same."""
     places = [(row, found) for row, line in enumerate(lines) if (found := FILE_LINE.match(line))]
     if not places:
@@ -51,4 +52,4 @@ def crash(lines: list[str]) -> str | None:
         return None
     ours = [found for _, found in places if f"/{runner.PARTNERS.name}/" not in found["path"]]
     place = (ours or [found for _, found in places])[-1]
-    return f"{exception} ({place['path']}, line {place['line']})"
+    return Crash(program, exception, place["path"], int(place["line"]))

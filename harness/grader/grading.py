@@ -30,6 +30,7 @@ from pathlib import Path
 from harness.engine import runner
 from harness.grader import explain, shared_runs
 from harness.model.manifest import LESSONS, Check, Manifest
+from harness.model.outcome import Failure, Status
 from harness.model.scenario import Scenario
 from harness.system import containment, procs, sandbox
 
@@ -53,25 +54,34 @@ class Target:
 class CheckResult:
     target: Target
     check: Check
-    status: str  # "passed", "failed" or "skipped"
-    message: str = ""  # why it failed or was skipped, in one line
+    status: Status
+    message: str = ""  # why it failed or was skipped, in one line (a failed run's: its Failure.said())
     outcome: runner.Outcome | None = field(default=None, repr=False)
     seconds: float = 0.0
+    blocked_by: str = ""  # a skipped check's: the check it needs that found the program cannot run
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)  # "passed" given as text is Status.PASSED all the same
 
     @property
     def score(self) -> float:
-        return self.check.points if self.status == "passed" else 0.0
+        return self.check.points if self.status is Status.PASSED else 0.0
+
+    @property
+    def failure(self) -> Failure | None:
+        """What its run found wrong, as data; None for a check that passed or never ran."""
+        return self.outcome.failure if self.outcome else None
 
     @property
     def cannot_run(self) -> bool:
         """Whether this check found the program unable to run at all: it ended as it started,
         nothing could connect to it, a file is missing, or it was itself skipped for that.
         Only then are the checks that need it skipped; any other failure is theirs to see."""
-        if self.status == "skipped":
+        if self.status is Status.SKIPPED:
             return True
-        if self.status != "failed":
+        if self.status is not Status.FAILED:
             return False
-        return self.outcome is None or (self.outcome.failure is not None and self.outcome.failure.halted)
+        return self.failure is None or self.failure.halted
 
 
 @dataclass
@@ -81,7 +91,7 @@ class Grade:
 
     @property
     def passed(self) -> bool:
-        return all(result.status == "passed" for result in self.results)
+        return all(result.status is Status.PASSED for result in self.results)
 
     @property
     def score(self) -> float:
@@ -115,26 +125,23 @@ def run_check(
     server, client = target.programs(check)
     missing = [path.name for path in (server, client) if not path.is_file()]
     if missing:
-        return CheckResult(target, check, "failed", f"there is no {' or '.join(missing)} in {target.folder}")
+        return CheckResult(target, check, Status.FAILED, f"there is no {' or '.join(missing)} in {target.folder}")
     try:
         outcome, breaches = _graded_run(check, server, client, timeout, limits)
     except Exception as error:  # a grader problem must not hide the other results
-        return CheckResult(target, check, "failed", f"the grader could not run this check: {error!r}")
+        return CheckResult(target, check, Status.FAILED, f"the grader could not run this check: {error!r}")
     seconds = time.monotonic() - started
     if breaches:
         _blame(outcome, breaches[0])
     if outcome.passed:
-        return CheckResult(target, check, "passed", outcome=outcome, seconds=seconds)
+        return CheckResult(target, check, Status.PASSED, outcome=outcome, seconds=seconds)
     failure = _as_the_student_knows_it(outcome, target.folder)
-    problem = failure.problem
     broke_a_limit = bool(breaches)  # then that is the cause, named first
-    crashed = None if broke_a_limit else explain.crash(outcome.screens.get(failure.member, []))
-    if crashed:
+    if not broke_a_limit:
         program = {"server": "srv.py", "client": "cli.py"}.get(outcome.scenario.members().get(failure.member, ""), "")
-        problem = f"{program or failure.member} crashed: {crashed}. {problem}"
-        outcome.failure = dataclasses.replace(failure, problem=problem)
-    message = f"{problem} [scenario step {failure.step}: {failure.step_text}]"
-    return CheckResult(target, check, "failed", message, outcome, seconds)
+        crash = explain.crash(outcome.screens.get(failure.member, []), program or failure.member)
+        outcome.failure = failure = dataclasses.replace(failure, crash=crash)
+    return CheckResult(target, check, Status.FAILED, failure.said(), outcome, seconds)
 
 
 def _graded_run(
@@ -154,7 +161,7 @@ def _graded_run(
     return run
 
 
-def _as_the_student_knows_it(outcome: runner.Outcome, folder: Path) -> runner.Failure:
+def _as_the_student_knows_it(outcome: runner.Outcome, folder: Path) -> Failure:
     """The failure and screens with the check's copies of programs named as their originals."""
     known = functools.partial(explain.as_the_student_knows_it, folder=folder)
     outcome.screens = {name: [known(line) for line in lines] for name, lines in outcome.screens.items()}
@@ -163,7 +170,9 @@ def _as_the_student_knows_it(outcome: runner.Outcome, folder: Path) -> runner.Fa
     mismatch = failure.mismatch
     if mismatch is not None and mismatch.seen is not None:
         mismatch = dataclasses.replace(mismatch, seen=known(mismatch.seen))
-    outcome.failure = dataclasses.replace(failure, problem=known(failure.problem), mismatch=mismatch)
+    outcome.failure = dataclasses.replace(
+        failure, what=known(failure.what), mismatch=mismatch, unfinished=known(failure.unfinished)
+    )
     return outcome.failure
 
 
@@ -173,9 +182,9 @@ def _blame(outcome: runner.Outcome, breach: containment.Breach) -> None:
     if failure is None:
         last = max(len(outcome.step_seconds), 1)
         step_text = outcome.scenario.steps[last - 1].describe()
-        outcome.failure = runner.Failure(last, step_text, breach.member, breach.text)
+        outcome.failure = Failure(last, step_text, breach.member, limit=breach.text)
     else:
-        outcome.failure = dataclasses.replace(failure, problem=f"{breach.text}; {failure.problem}")
+        outcome.failure = dataclasses.replace(failure, limit=breach.text)
 
 
 def grade(
@@ -217,7 +226,7 @@ def grade(
             result = raw[key]
             if stopped:
                 why = f"{stopped.check.name} found that the program cannot run. {stopped.message}"
-                result = CheckResult(target, check, "skipped", why)
+                result = CheckResult(target, check, Status.SKIPPED, why, blocked_by=stopped.check.name)
             final[key] = result
             if on_result:
                 on_result(result)
@@ -239,7 +248,7 @@ def grade(
                     continue  # a light check waits for the first checks, which find a program that cannot run
                 pending.remove((target, check))
                 if any(result and result.cannot_run for result in needed.values()):
-                    raw[(target.label, check.name)] = CheckResult(target, check, "skipped")  # finalise says why
+                    raw[(target.label, check.name)] = CheckResult(target, check, Status.SKIPPED)  # finalise says why
                 else:
                     running[pool.submit(_run_in_worker, target, check, timeout, limits)] = (target, check)
             finalise()
@@ -251,7 +260,7 @@ def grade(
                         raw[(target.label, check.name)] = future.result()
                     except BrokenProcessPool:  # a worker was killed from outside (out of memory?)
                         why = "a worker process of the grader was killed while this check ran; grade again"
-                        raw[(target.label, check.name)] = CheckResult(target, check, "failed", why)
+                        raw[(target.label, check.name)] = CheckResult(target, check, Status.FAILED, why)
                         broken = True  # its other checks fail the same way; then a new pool
     except KeyboardInterrupt:  # pressed in a terminal, it reached the workers too; sent to us alone, pass it on
         for worker in multiprocessing.active_children():

@@ -16,6 +16,7 @@ from pathlib import Path
 from harness.grader import grading
 from harness.model import kit, lesson_source
 from harness.model.manifest import Manifest
+from harness.model.outcome import Status
 
 CACHE = kit.CACHE / "progress.json"
 # The kit's own files, as (folder, pattern): the package's, and the manifest and the reference,
@@ -87,7 +88,7 @@ def remember(saved: dict[str, dict], grade: grading.Grade, keys: dict[str, str])
     """Keep each graded step's own failing checks under its key."""
     for label, results in grade.by_target().items():
         number = int(label.split()[1])
-        failing = [r.check.name for r in results if r.status != "passed" and r.check.step <= number]
+        failing = [r.check.name for r in results if r.status is not Status.PASSED and r.check.step <= number]
         saved[keys[label]] = {"passed": not failing, "failing": failing}
 
 

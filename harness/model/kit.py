@@ -28,7 +28,7 @@ CARRIED = (
     "lessons/source/srv.py",  # which step files are as the kit gives them (harness/grader/progress.py)
     "lessons/source/cli.py",
     "tests/mutants/catalogue.toml",  # a failure recognised as a known mistake (harness/grader/catalogue.py)
-    "docs/grader-coverage.md",
+    "tests/mutants/coverage.json",
 )
 
 
@@ -50,9 +50,10 @@ LESSON_SOURCE = LESSONS / "source"  # the master programs, with step markers (ha
 # What recognises a failure as a known mistake (harness/grader/catalogue.py); a kit without them
 # still grades, only naming no mistake.
 CATALOGUE = ROOT / "tests" / "mutants" / "catalogue.toml"
+COVERAGE = ROOT / "tests" / "mutants" / "coverage.json"  # its recorded grading run (harness/model/coverage.py)
 VARIANTS = ROOT / "tests" / "variants"  # checkout only
-COVERAGE_DOC = ROOT / "docs" / "grader-coverage.md"
-MISTAKES_DOC = ROOT / "docs" / "mistakes.md"  # checkout only
+COVERAGE_DOC = ROOT / "docs" / "grader-coverage.md"  # checkout only, rendered from COVERAGE
+MISTAKES_DOC = ROOT / "docs" / "mistakes.md"  # checkout only, rendered from CATALOGUE and COVERAGE
 # What the grader remembers between runs (harness/grader/progress.py): in the checkout, or, for an
 # installed kit, whose package folder is no place to write, in the user's cache.
 USER_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chatroom-kit"

@@ -16,15 +16,21 @@ from harness.grader.grading import CheckResult, Grade
 from harness.grader.progress import StepState
 from harness.model import kit
 from harness.model.manifest import kit_rule
+from harness.model.outcome import Status
+from harness.outputs import disclosure
 
-MARKS = {"passed": ("✓ passed", "green"), "failed": ("✗ failed", "red"), "skipped": ("– skipped", "yellow")}
+MARKS = {
+    Status.PASSED: ("✓ passed", "green"),
+    Status.FAILED: ("✗ failed", "red"),
+    Status.SKIPPED: ("– skipped", "yellow"),
+}
 SCREEN_TAIL = 10  # lines of the failing terminal shown under a failure
 
 
 def render(grade: Grade, console: Console) -> None:
     console.print(results_table(grade))
     for results in grade.by_target().values():
-        first = next((r for r in results if r.status == "failed" and not r.check.hidden), None)
+        first = disclosure.first_failure(results)
         if first is not None:
             console.print(failure_panel(first))
     console.print(summary(grade))
@@ -35,11 +41,12 @@ def results_table(grade: Grade) -> Table:
     for column in ("graded", "step", "check", "layer", "part", "result", "points"):
         table.add_column(column, justify="right" if column == "points" else "left")
     for label, results in grade.by_target().items():
-        shown = [result for result in results if not result.check.hidden]
+        disclosed = disclosure.for_students(results)
+        shown = [d.result for d in disclosed if d.detailed]
         for index, result in enumerate(shown):
             mark, style = MARKS[result.status]
-            if result.status == "skipped":  # why, in short: the check that found the program cannot run
-                mark += ": " + result.message.split(".")[0].replace("found that the program", "found it")
+            if result.blocked_by:  # why it was skipped, in short
+                mark += f": {result.blocked_by} found it cannot run"
             table.add_row(
                 label if index == 0 else "",
                 str(result.check.step),
@@ -49,7 +56,7 @@ def results_table(grade: Grade) -> Table:
                 Text(mark, style=style),
                 f"{result.score:g} / {result.check.points:g}",
             )
-        hidden = [result for result in results if result.check.hidden]
+        hidden = [d.result for d in disclosed if not d.detailed]
         if hidden:
             table.add_row("" if shown else label, "", *hidden_row(hidden))  # reads "3 hidden checks  not shown ..."
         table.add_section()
@@ -57,9 +64,9 @@ def results_table(grade: Grade) -> Table:
 
 
 def hidden_row(hidden: list[CheckResult]) -> tuple[str, str, str, Text, str]:
-    """Hidden checks in one line, as a student may see them: how many, how many passed, the
-    points; not which ones, nor why (check, layer, part, result, points)."""
-    passed = sum(result.status == "passed" for result in hidden)
+    """The checks a student may not see in detail (disclosure), in one line: how many, how many
+    passed, the points (check, layer, part, result, points)."""
+    passed = sum(result.status is Status.PASSED for result in hidden)
     score, most = sum(r.score for r in hidden), sum(r.check.points for r in hidden)
     style = "green" if passed == len(hidden) else "red"
     count = f"{len(hidden)} hidden check{'s' if len(hidden) > 1 else ''}"
@@ -70,9 +77,7 @@ def failure_panel(result: CheckResult) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
-    outcome = result.outcome
-    failure = outcome.failure if outcome else None
-    check = result.check
+    outcome, failure, check = result.outcome, result.failure, result.check
     grid.add_row("check", f"{check.name} (step {check.step}, scenario {outcome.scenario.name if outcome else '-'}): "
                  + check.describe())  # fmt: skip
     if failure is None:
@@ -139,7 +144,7 @@ def summary(grade: Grade) -> Group:
     lines = []
     for label, results in grade.by_target().items():
         score, most = sum(r.score for r in results), sum(r.check.points for r in results)
-        passed = sum(r.status == "passed" for r in results)
+        passed = sum(r.status is Status.PASSED for r in results)
         style = "green" if passed == len(results) else "red"
         lines.append(Text(f"{label}: {passed} of {len(results)} checks, {score:g} / {most:g} points", style=style))
     verdict = "every check passed" if grade.passed else "some checks failed"

@@ -67,7 +67,7 @@ def _screen_panel(outcome: Outcome, name: str, text: Text, height: int | None) -
     return Panel(
         text if text.plain else Text("(nothing)", style="dim"),
         title=f"[bold]{name}[/]",
-        subtitle=outcome.exits.get(name, "robot: the lines it received"),
+        subtitle=outcome.endings[name].describe() if name in outcome.endings else "robot: the lines it received",
         border_style="red" if failed else "green" if judged else "dim",
         box=box.ROUNDED,
         height=height,

@@ -1,16 +1,18 @@
 """GitHub Classroom: the workflow a student repository runs, and the points it reports.
 
     python -m harness classroom write [--kit-url URL] [--kit-ref REF] [--step N] [--out FILE]
-    python -m harness classroom check                  exit 1 if the example workflow is stale
-    python -m harness classroom result results.json    a line for $GITHUB_OUTPUT: result=...
+    python -m harness classroom check                   exit 1 if the example workflow is stale
+    python -m harness classroom result classroom.json   a line for $GITHUB_OUTPUT: result=...
 
 Classroom's autograding is a GitHub Actions workflow named "Autograding Tests" whose job
 `run-autograding-tests` ends with the grading reporter action. The reporter reads each
 runner's result (base64 JSON: max_score, and tests with a status and a score), prints them,
 and records "Points X/Y" on the job, which Classroom collects. Here the one runner is this
-kit's grader: `result` turns its Gradescope results.json into that JSON, one test a check,
-so every check's points count on their own. The kit is cloned from KIT_URL at KIT_REF and
-installed in place (its manifest and reference programs are read from the clone).
+kit's grader: `grade --classroom FILE` writes that JSON from the grade itself (runner_result),
+one test a check, so every check's points count on their own, and `result` hands the file to
+the reporter (in a step of its own: a grader that could not even start still gets a result,
+an error). The kit is cloned from KIT_URL at KIT_REF and installed in place (its manifest
+and reference programs are read from the clone).
 """
 
 import argparse
@@ -20,8 +22,11 @@ import sys
 import urllib.parse
 from pathlib import Path
 
+from harness.grader.grading import Grade
 from harness.model import kit
 from harness.model.manifest import SPECS, ManifestError, load_manifest
+from harness.model.outcome import Status
+from harness.outputs import disclosure, results
 
 ROOT = kit.ROOT
 EXAMPLE = ROOT / "examples" / "github-classroom" / ".github" / "workflows" / "classroom.yml"
@@ -29,7 +34,9 @@ KIT_URL = "https://github.com/YOUR-ORG/chatroom-kit.git"  # the course's copy of
 KIT_REF = "main"
 RUNNER = "chatroom"  # the grading step's id, which names the reporter's variable
 REPORTER = "classroom-resources/autograding-grading-reporter@v1"
-HIDDEN_NAME = "hidden check"
+RESULT_FILE = "classroom.json"  # where the workflow's grade step writes its runner result
+RESULT_VERSION = 1  # of the reporter's runner result
+STATUS = {Status.PASSED: "pass", Status.FAILED: "fail", Status.SKIPPED: "fail"}  # the reporter's words
 
 WORKFLOW = """\
 # GitHub Classroom autograding for the chat-room kit: grades the srv.py and cli.py at the
@@ -69,8 +76,8 @@ jobs:
         id: {runner}
         working-directory: grader
         run: |
-          python -m harness.grade {step}{spec}--path ../submission --json ../results.json || true
-          python -m harness classroom result ../results.json >> "$GITHUB_OUTPUT"
+          python -m harness.grade {step}{spec}--path ../submission --classroom ../{result_file} || true
+          python -m harness classroom result ../{result_file} >> "$GITHUB_OUTPUT"
       - name: Report the points to Classroom
         uses: {reporter}
         env:
@@ -89,32 +96,44 @@ def workflow(kit_url: str = KIT_URL, kit_ref: str = KIT_REF, step: int | None = 
         step=f"{step} " if step else "",
         spec="" if spec == "all" else f"--spec {spec} ",
         runner=RUNNER,
+        result_file=RESULT_FILE,
         reporter=REPORTER,
         variable=f"{RUNNER.upper()}_RESULTS",  # the reporter reads RUNNER_RESULTS, upper-cased
     )
 
 
-def runner_result(gradescope: dict) -> dict:
-    """Gradescope's results.json as a Classroom runner's result; hidden checks lose their names."""
-    tests, hidden_count = [], 0
-    for test in gradescope.get("tests", []):
-        hidden = test.get("visibility", "visible") != "visible"
-        hidden_count += hidden
-        passed = test.get("status") == "passed"
-        tests.append(
-            {
-                "name": f"{HIDDEN_NAME} {hidden_count}" if hidden else test["name"],
-                "status": "pass" if passed else "fail",
-                "message": "" if hidden or passed else test.get("output", ""),
-                "score": test.get("score", 0.0),
-            }
-        )
-    most = gradescope.get("extra_data", {}).get("max_score")
-    if not tests:  # nothing was graded: say why, as one failed test, out of the manifest's points
-        tests = [{"name": "grading", "status": "error", "message": gradescope.get("output", ""), "score": 0.0}]
-        most = most or _manifest_points()
+def runner_result(grade: Grade) -> dict:
+    """The grade as a Classroom runner's result: a test a check, as a student may see it
+    (harness/outputs/disclosure.py: a hidden check keeps its points, not its name or why)."""
+    several_targets = len(grade.by_target()) > 1
+    tests = [_test(shown, several_targets) for shown in disclosure.for_students(grade.results)]
+    if not tests:
+        return error_result("no check was graded")
     status = "pass" if all(test["status"] == "pass" for test in tests) else "fail"
-    return {"version": 1, "status": status, "max_score": most, "tests": tests}
+    return {"version": RESULT_VERSION, "status": status, "max_score": float(grade.max_score), "tests": tests}
+
+
+def _test(shown: disclosure.Disclosed, several_targets: bool) -> dict:
+    result = shown.result
+    why = shown.detailed and result.status is not Status.PASSED  # the console's words, in the job's log
+    return {
+        "name": results.test_name(result, several_targets) if shown.detailed else shown.name,
+        "status": STATUS[result.status],
+        "message": results.explanation(result, ansi=True) if why else "",
+        "score": float(result.score),
+    }
+
+
+def error_result(why: str) -> dict:
+    """A result when nothing was graded: why, as one failed test, out of the manifest's points."""
+    test = {"name": "grading", "status": "error", "message": why, "score": 0.0}
+    return {"version": RESULT_VERSION, "status": "fail", "max_score": _manifest_points(), "tests": [test]}
+
+
+def write_result(grade: Grade, path: Path) -> None:
+    """Write the grade's runner result as JSON (UTF-8), making its folder if need be."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(runner_result(grade), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _manifest_points() -> float:
@@ -124,13 +143,17 @@ def _manifest_points() -> float:
         return 0.0
 
 
-def output_line(results: Path) -> str:
-    """`result=BASE64` for $GITHUB_OUTPUT; an error result if the grader left no results.json."""
+def output_line(path: Path) -> str:
+    """`result=BASE64` for $GITHUB_OUTPUT, of the result the grader wrote (write_result); an
+    error result if it wrote none, or something else (an older workflow's results.json)."""
     try:
-        gradescope = json.loads(results.read_text(encoding="utf-8"))
+        result = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        gradescope = {"output": f"the grader wrote no results ({error})", "tests": []}
-    encoded = json.dumps(runner_result(gradescope), ensure_ascii=False).encode("utf-8")
+        result = error_result(f"the grader wrote no results ({error})")
+    if not (isinstance(result, dict) and result.get("version") == RESULT_VERSION and result.get("tests")):
+        why = "is not a Classroom result from `python -m harness.grade --classroom FILE`"
+        result = error_result(f"{path.name} {why}: regenerate the workflow (python -m harness classroom write)")
+    encoded = json.dumps(result, ensure_ascii=False).encode("utf-8")
     return "result=" + base64.b64encode(encoded).decode("ascii")
 
 
@@ -144,8 +167,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     write.add_argument("--out", type=Path, default=EXAMPLE, metavar="FILE", help="where (default: the example)")
     write.add_argument("--spec", choices=SPECS, default="all", help="documented: grade the documented layer only")
     commands.add_parser("check", help="exit 1 if the example workflow differs from what `write` writes")
-    result = commands.add_parser("result", help="print result=... for $GITHUB_OUTPUT from a results.json")
-    result.add_argument("results", type=Path, metavar="RESULTS_JSON")
+    result = commands.add_parser("result", help="print result=... for $GITHUB_OUTPUT from grade --classroom FILE")
+    result.add_argument("results", type=Path, metavar="CLASSROOM_JSON")
     return parser.parse_args(argv)
 
 

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from harness.grader import grading, submission
 from harness.model.manifest import Manifest
+from harness.model.outcome import Status
 from harness.outputs import results
 
 DEFAULT_OUT = Path("grades")
@@ -79,7 +80,7 @@ def write_csv(grades: dict[str, grading.Grade], notes: dict[str, str], path: Pat
         writer = csv.writer(file)
         writer.writerow(["student", "score", "max", *names, "seconds", "note"])
         for student, grade in grades.items():
-            statuses = [result.status for result in grade.results]
+            statuses = [result.status.value for result in grade.results]  # passed, failed, skipped
             score, most = f"{grade.score:g}", f"{grade.max_score:g}"
             writer.writerow([student, score, most, *statuses, f"{grade.seconds:.1f}", notes[student]])
 
@@ -90,8 +91,8 @@ def class_table(grades: dict[str, grading.Grade], notes: dict[str, str]) -> Tabl
     for column in ("student", "points", "checks passed", "first failure", "note"):
         table.add_column(column, justify="right" if column == "points" else "left")
     for student, grade in grades.items():
-        passed = sum(result.status == "passed" for result in grade.results)
-        first = next((r for r in grade.results if r.status == "failed"), None)
+        passed = sum(result.status is Status.PASSED for result in grade.results)
+        first = next((r for r in grade.results if r.status is Status.FAILED), None)
         failure = "" if first is None else first.check.name + (" (hidden)" if first.check.hidden else "")
         style = "green" if grade.passed else "red"
         table.add_row(

@@ -299,6 +299,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
+def voluntary_switches(pid: int) -> int:
+    """How many times the program's main thread has given up the CPU to wait (for input, a
+    peer, time): a loop that never waits never adds one, however busy the machine. -1 once
+    it cannot be read."""
+    try:
+        status = _read(f"/proc/{pid}/status")
+    except OSError:
+        return -1
+    _, found, rest = status.partition(b"\nvoluntary_ctxt_switches:")
+    return int(rest.split(None, 1)[0]) if found else -1
+
+
 def kill_session(leader: int, timeout: float = 5.0) -> None:
     """SIGKILL a program started in its own session, with every process it started, and
     return once they are gone: SIGKILL is delivered at once but takes effect a moment later."""
