@@ -16,7 +16,7 @@ from harness.model.outcome import Ending
 from harness.model.timeline import Timeline
 from harness.system import containment, sandbox
 from harness.system.ports import HOST
-from harness.system.procs import cpu_seconds, is_idle, is_waiting, python_command, voluntary_switches
+from harness.system.procs import cpu_seconds, file_io_bytes, is_idle, is_waiting, python_command, voluntary_switches
 from harness.system.tcpinfo import lookup
 
 POLL = 0.002  # how soon to look again at a condition that no output announces
@@ -252,20 +252,17 @@ def _unread(wire: Wire) -> int:
 class SpinWatch:
     """Which program, if any, has run flat out without the room seeing a byte: nothing
     printed, nothing received, for SPIN_VERDICT seconds. Such a room never falls quiet, and
-    waiting out the timeout would tell the student nothing more."""
+    waiting out the timeout would tell the student nothing more. A program that reads or
+    writes files meanwhile (Python reading its modules as it starts, a program filling its
+    folder, which its limits stop) is doing something, and is watched afresh."""
 
     def __init__(self, room: Room, progress: Callable[[], int] | None = None) -> None:
         """progress: a count that grows with what the room sees (by default its timeline's
         events; a crowd's users, which are not members, add the bytes they received)."""
         self.room = room
         self.progress = progress or (lambda: len(room.timeline.events))
-        self._reset()
-
-    def _reset(self) -> None:
         self.events = self.progress()
-        self.since = time.monotonic()
-        self.cpu = {name: cpu_seconds(t.pid) for name, t in self._terminals()}
-        self.switches = {name: voluntary_switches(t.pid) for name, t in self._terminals()}
+        self.watched: dict[str, tuple[float, float, int, int]] = {}  # since, CPU, switches, file I/O
 
     def _terminals(self) -> list[tuple[str, Terminal]]:
         return [(n, m) for n, m in self.room.members.items() if isinstance(m, Terminal) and not m.eof]
@@ -273,15 +270,20 @@ class SpinWatch:
     def culprit(self) -> str | None:
         """The member whose program spins; None while the room changes or nobody spins."""
         if self.progress() != self.events:
-            self._reset()
-            return None
-        elapsed = time.monotonic() - self.since
-        if elapsed < SPIN_VERDICT:
-            return None
+            self.events = self.progress()
+            self.watched.clear()
+        now = time.monotonic()
         for name, terminal in self._terminals():
-            used = cpu_seconds(terminal.pid) - self.cpu.get(name, 0.0)
-            never_waited = voluntary_switches(terminal.pid) == self.switches.get(name)
+            io = file_io_bytes(terminal.pid)
+            since, cpu, switches, last_io = self.watched.get(name, (now, 0.0, 0, -1))
+            if io != last_io:  # first seen, or busy with files: watched afresh from now
+                self.watched[name] = (now, cpu_seconds(terminal.pid), voluntary_switches(terminal.pid), io)
+                continue
+            elapsed, used = now - since, cpu_seconds(terminal.pid) - cpu
+            never_waited = voluntary_switches(terminal.pid) == switches
             # On a busy machine a loop gets less than its share, but it never waits.
-            if used >= SPIN_SHARE * SPIN_VERDICT and (never_waited or used >= SPIN_SHARE * elapsed):
+            if elapsed >= SPIN_VERDICT and used >= SPIN_SHARE * SPIN_VERDICT and (
+                never_waited or used >= SPIN_SHARE * elapsed
+            ):
                 return name
         return None

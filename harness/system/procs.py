@@ -311,6 +311,16 @@ def voluntary_switches(pid: int) -> int:
     return int(rest.split(None, 1)[0]) if found else -1
 
 
+def file_io_bytes(pid: int) -> int:
+    """Bytes the program has read and written through read() and write() so far (its
+    modules as it starts, its files; sockets and terminals too); -1 once it cannot be read."""
+    try:
+        io = _read(f"/proc/{pid}/io").split()
+    except OSError:
+        return -1
+    return int(io[1]) + int(io[3])  # rchar, wchar
+
+
 def kill_session(leader: int, timeout: float = 5.0) -> None:
     """SIGKILL a program started in its own session, with every process it started, and
     return once they are gone: SIGKILL is delivered at once but takes effect a moment later."""
