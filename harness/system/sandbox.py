@@ -50,7 +50,7 @@ MNT_DETACH = 2  # unmount even while something still holds it, and everything mo
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 _next_user = procs.SharedCounter()  # two checks, two users, whichever process of the grader runs them
-_own_mounts = False  # this process (or thread: unshare's) has a mount namespace of its own
+_own_namespaces: set[str] = set()  # the mount namespaces this process made: where its mounts go
 
 
 class SandboxError(OSError):
@@ -115,19 +115,23 @@ def enter_worker() -> None:
     libc = _libc()
     assert libc is not None
     _call(libc.unshare, CLONE_NEWNET)
-    _private_mounts(libc)
+    _private_mounts(libc, anew=True)  # not the one of the process it was forked from
     _loopback_up()
 
 
-def _private_mounts(libc: ctypes.CDLL) -> None:
-    """A mount namespace of this process's own, once, whose mounts stay in it: the checks'
-    folders and roots are mounted there, never in the machine's. (In a process with threads,
-    only the calling thread's: the one that starts the programs.)"""
-    global _own_mounts
-    if not _own_mounts:
+def _private_mounts(libc: ctypes.CDLL, anew: bool = False) -> None:
+    """A mount namespace of this process's own, whose mounts stay in it: the checks' folders
+    and roots are mounted there, never in the machine's. Made once (anew: made again); in a
+    process with threads, unshare() gives it to the calling thread only, so each thread that
+    mounts is looked at."""
+    if anew or _mount_namespace() not in _own_namespaces:
         _call(libc.unshare, CLONE_NEWNS)
         _call(libc.mount, b"none", b"/", None, MS_REC | MS_PRIVATE, None)
-        _own_mounts = True
+        _own_namespaces.add(_mount_namespace())
+
+
+def _mount_namespace() -> str:
+    return os.readlink("/proc/thread-self/ns/mnt")  # "mnt:[4026531841]"
 
 
 def own_folder(path: Path, uid: int | None) -> None:
@@ -224,7 +228,7 @@ def _libc() -> ctypes.CDLL | None:
 
 def _unmount(path: Path) -> None:
     libc = _libc()
-    if _own_mounts and libc is not None:
+    if libc is not None and _mount_namespace() in _own_namespaces:
         libc.umount2(str(path).encode(), MNT_DETACH)
 
 
