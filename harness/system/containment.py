@@ -12,11 +12,11 @@ as they are. A contained check:
 - gives each program resource limits (see `Limits`), which it takes on as it starts
   (`prlimit`, harness/system/spawn.py);
 - caps the processes and threads a program may run at once: in a cgroup of its own with a
-  `pids.max` when the pids controller is writable (here: cgroup v1, as root), which it joins
-  as it starts, before the program runs (spawn.py), else with
-  RLIMIT_NPROC when not root (it counts all of the user's tasks, so the cap is the count at
-  start plus the allowance). As root without a writable cgroup nothing caps them; the end of
-  the check still finds and kills them all, and more than a few found then fails the check;
+  `pids.max` when the pids controller is writable (here: cgroup v1, as root), joined as it
+  starts, before the program runs (spawn.py); else with RLIMIT_NPROC when not root (it
+  counts all of the user's tasks, so the cap is the count at start plus the allowance). As
+  root without a writable cgroup nothing caps them; the end of the check still finds and
+  kills them all, and more than a few found then fails the check;
 - marks each program's environment (procs.MARK), so that everything it started is found
   and killed at the end, even what left its session (setsid) or lost its parent; a cgroup,
   when there is one, lists them all without that;
