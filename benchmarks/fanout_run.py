@@ -91,7 +91,8 @@ class Server:
             return
         self.stderr = folder / "stderr"
         env = {name: value for name, value in os.environ.items() if not name.startswith("PYTHON")}
-        with self.stdout.open("wb") as out, self.stderr.open("wb") as err:
+        # sigint_held: it starts with SIGINT at its default, as ended below, and is recorded.
+        with self.stdout.open("wb") as out, self.stderr.open("wb") as err, procs.sigint_held():
             self.process = subprocess.Popen(
                 [sys.executable, str(SERVERS[kind]), "127.0.0.1", "0"],
                 stdin=subprocess.DEVNULL,
@@ -99,7 +100,6 @@ class Server:
                 stderr=err,
                 env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
                 start_new_session=True,  # a Ctrl-C at the terminal reaches us, and we end it
-                preexec_fn=procs.default_sigint,
             )
             procs.started_sessions.append(self.process.pid)  # the tests' leftover check sees it
         self.pid = self.process.pid

@@ -106,7 +106,7 @@ class Room:
 
     def start_server(self, name: str, args: list[str] | None = None, taken: int = 0) -> Terminal:
         """The server, as `srv.py 127.0.0.1 PORT` on the room's port (see harness/system/ports.py);
-        taken: it starts with descriptors up to this number open (procs.take_descriptors)."""
+        taken: it starts with descriptors 0 to taken-1 open (harness/system/spawn.py)."""
         return self._spawn(name, self.server_program, [HOST, str(self.port)] if args is None else args, taken)
 
     def start_client(self, name: str, args: list[str] | None = None) -> Terminal:
@@ -128,7 +128,7 @@ class Room:
         box, cwd, partner = None, None, program.parent == PARTNERS
         if self.confinement and self.workdir:
             program, cwd = self.workdir.place(program), self.workdir.cwd
-            box = containment.Box(self.confinement, name, program.name)
+            box = containment.Box(self.confinement, name, program.name, self.workdir.jail)
         sandboxed = self.confinement is not None and self.confinement.uid is not None
         argv = python_command(program, *args, python=sandbox.python() if sandboxed else None)
         try:

@@ -1,4 +1,6 @@
-"""One program running in a pseudo-terminal, as a person would run it, read into a Screen."""
+"""One program running in a pseudo-terminal, as a person would run it, read into a Screen.
+
+It is started by harness/system/spawn.py: no Python runs between fork and exec."""
 
 import contextlib
 import errno
@@ -10,19 +12,11 @@ import termios
 import time
 from pathlib import Path
 
-import pexpect
-
 from harness.engine.screen import Screen
 from harness.model.timeline import Timeline
+from harness.system import spawn
 from harness.system.containment import Box
-from harness.system.procs import (
-    default_sigint,
-    kill_session,
-    pinned_env,
-    sigint_held,
-    started_sessions,
-    take_descriptors,
-)
+from harness.system.procs import kill_session, pinned_env, sigint_held, started_sessions
 
 CTRL_C = b"\x03"
 CTRL_D = b"\x04"
@@ -30,16 +24,6 @@ ENTER = b"\r"
 # A new descriptor of the program's end of the pty, opened through the harness's end (Linux
 # 4.13; the same number on x86-64 and arm64).
 TIOCGPTPEER = 0x5441
-
-
-def _before_exec(box: Box | None, taken: int) -> None:
-    """In the child: Ctrl-C as a terminal delivers it, the box's limits, the descriptors taken."""
-    default_sigint()
-    if box is not None:
-        box.enter()
-    take_descriptors(taken)
-    if box is not None:
-        box.drop()
 
 
 class Terminal:
@@ -56,7 +40,7 @@ class Terminal:
         deadline_is_work: bool = False,
     ) -> None:
         """box: the limits the program runs in (harness/system/containment.py), or None: none.
-        taken: the program starts with descriptors up to this number open (take_descriptors).
+        taken: the program starts with descriptors 0 to taken-1 open (/dev/null from 3 on).
         deadline_is_work: the program waits with a time limit only when it will act as the
         limit ends (the kit's partners do); see procs.is_idle."""
         self.name = name
@@ -69,29 +53,24 @@ class Terminal:
         self.signal_status: int | None = None
         self.ended_by_harness = False
         self.deadline_is_work = deadline_is_work
+        self.closed = False  # the harness's end of the pty
         self._typed = False  # keys typed that may not have reached the program yet
+        command, env = spawn.command(argv, box, cwd, taken), pinned_env() | (box.env() if box else {})
         try:
             with sigint_held():  # a Ctrl-C pressed meanwhile lands once the program is known here
-                self._child = pexpect.spawn(
-                    argv[0],
-                    argv[1:],
-                    dimensions=(rows, cols),
-                    env=pinned_env() | (box.env() if box else {}),
-                    preexec_fn=lambda: _before_exec(box, taken),
-                    cwd=cwd,
-                    echo=True,
-                )
-                started_sessions.append(self._child.pid)
-                self.pid = self._child.pid
-                self.fd = self._child.child_fd
-                # Measured traps: 50 ms before every send, 0.1 s sleeps on close and terminate.
-                self._child.delaybeforesend = None
-                self._child.ptyproc.delayafterclose = 0
-                self._child.ptyproc.delayafterterminate = 0
+                self.fd, program_end = spawn.open_pty(rows, cols)
+                try:
+                    self._process = spawn.start(command, env, cwd, program_end)
+                finally:
+                    os.close(program_end)  # the program's alone now: it closes as the program ends
+                started_sessions.append(self._process.pid)
+                self.pid = self._process.pid
             timeline.record(name, "action", " ".join(argv).encode())
         except BaseException:  # Ctrl-C, before the room knows this terminal: end its program here
             if hasattr(self, "pid"):
                 self.kill()
+            elif hasattr(self, "fd"):
+                os.close(self.fd)
             raise
 
     def fileno(self) -> int:
@@ -181,13 +160,9 @@ class Terminal:
     def has_exited(self) -> bool:
         """True once the process has ended and been reaped (its status is then known)."""
         if self.exit_status is None and self.signal_status is None:
-            try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:  # reaped already, by a call that was interrupted
-                return True
-            if pid == 0:
+            if self._process.poll() is None:
                 return False
-            self._record_status(status)
+            self._record_status(self._process.returncode)
         return True
 
     def settled_exit(self, grace: float = 0.5) -> bool:
@@ -210,15 +185,15 @@ class Terminal:
         if self.box is not None:
             self.box.end(self.pid)
         if not self.has_exited():
-            with contextlib.suppress(ChildProcessError):
-                self._record_status(os.waitpid(self.pid, 0)[1])
+            self._record_status(self._process.wait())
         if self.box is not None:
             if not self.eof:
                 self.box.drain(self.fd)  # its last words, unread yet, may say which limit it broke
             self.box.release()
             self.box.report(self.signal_status)
-        self._child.ptyproc.terminated = True  # reaped here, so ptyprocess must not wait again
-        self._child.close(force=True)
+        if not self.closed:
+            os.close(self.fd)
+            self.closed = True
         self.eof = True
 
     def describe_exit(self) -> str:
@@ -234,8 +209,9 @@ class Terminal:
             return f"was killed by {name}{why}"
         return f"exited with status {self.exit_status}"
 
-    def _record_status(self, status: int) -> None:
-        if os.WIFSIGNALED(status):
-            self.signal_status = os.WTERMSIG(status)
+    def _record_status(self, returncode: int) -> None:
+        """Popen's: the exit status, or minus the signal that ended it."""
+        if returncode < 0:
+            self.signal_status = -returncode
         else:
-            self.exit_status = os.WEXITSTATUS(status)
+            self.exit_status = returncode

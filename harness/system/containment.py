@@ -9,12 +9,14 @@ as they are. A contained check:
   folder, with its working directory there too, and removes the folder afterwards: relative
   and `__file__`-relative writes land in it, never in the submission or the grader. Only
   other users, namespaces or containers could stop writes by absolute path;
-- gives each program resource limits (see `Limits`), set in the child before exec;
+- gives each program resource limits (see `Limits`), which it takes on as it starts
+  (`prlimit`, harness/system/spawn.py);
 - caps the processes and threads a program may run at once: in a cgroup of its own with a
-  `pids.max` when the pids controller is writable (here: cgroup v1, as root), else with
-  RLIMIT_NPROC when not root (it counts all of the user's tasks, so the cap is the count at
-  start plus the allowance). As root without a writable cgroup nothing caps them; the end of
-  the check still finds and kills them all, and more than a few found then fails the check;
+  `pids.max` when the pids controller is writable (here: cgroup v1, as root), joined as it
+  starts, before the program runs (spawn.py); else with RLIMIT_NPROC when not root (it
+  counts all of the user's tasks, so the cap is the count at start plus the allowance). As
+  root without a writable cgroup nothing caps them; the end of the check still finds and
+  kills them all, and more than a few found then fails the check;
 - marks each program's environment (procs.MARK), so that everything it started is found
   and killed at the end, even what left its session (setsid) or lost its parent; a cgroup,
   when there is one, lists them all without that;
@@ -112,16 +114,24 @@ def size(count: int) -> str:
 
 class Workdir:
     """A check's temporary folder: copies of the programs, and an empty working directory;
-    the check's user's alone, where there is one (sandbox.py)."""
+    the check's user's alone, where there is one, with the root its programs run in
+    (sandbox.py)."""
 
     def __init__(self, uid: int | None = None) -> None:
         self.uid = uid
         self.path = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
-        sandbox.own_folder(self.path, uid)
-        self.cwd = self.path / "cwd"
-        self.cwd.mkdir()
-        sandbox.hand_over(self.cwd, uid)
+        self.jail: Path | None = None
         self._copies: dict[Path, Path] = {}
+        try:
+            sandbox.own_folder(self.path, uid)
+            self.cwd = self.path / "cwd"
+            self.cwd.mkdir()
+            sandbox.hand_over(self.cwd, uid)
+            if uid is not None:
+                self.jail = sandbox.jail(self.path)
+        except BaseException:
+            self.remove()
+            raise
 
     def place(self, program: Path) -> Path:
         """The program's copy, beside copies of the Python files of its folder; the copy's
@@ -151,6 +161,8 @@ class Workdir:
                 os.chmod(path, 0o700)
                 function(path)
 
+        if self.jail is not None:
+            sandbox.release_jail(self.jail)
         sandbox.release_folder(self.path)
         if self.path.exists():
             shutil.rmtree(self.path, onerror=writable_again)
@@ -162,12 +174,14 @@ _boxes = itertools.count(1)
 class Box:
     """One contained program, with everything it starts: its limits, and how to end it all."""
 
-    def __init__(self, confinement: Confinement, member: str, label: str) -> None:
+    def __init__(self, confinement: Confinement, member: str, label: str, jail: Path | None = None) -> None:
+        """jail: the root of the check's programs (Workdir.jail), where they run as its user."""
         self.confinement, self.limits = confinement, confinement.limits
         self.member, self.label = member, label  # "server", "srv.py"
         self.mark = mark(next(_boxes))
         self.cgroup = _pids_cgroup(self.mark, self.limits.tasks)
         self.uid = confinement.uid  # the check's user (sandbox.py), or None: the grader's
+        self.jail = jail
         if self.uid is not None:  # a user of its own: RLIMIT_NPROC counts the check's tasks only,
             # and backs up the cgroup (which caps first, and says so) or stands in for it
             self.nproc: int | None = self.limits.tasks + (16 if self.cgroup else 0)
@@ -183,23 +197,20 @@ class Box:
     def env(self) -> dict[str, str]:
         return {MARK: self.mark}
 
-    def enter(self) -> None:
-        """In the child, before exec: join the cgroup, take on the limits."""
-        if self.cgroup is not None:
-            (self.cgroup / "cgroup.procs").write_text("0\n")
+    def rlimits(self) -> dict[str, tuple[int, int]]:
+        """Its resource limits, (soft, hard) by prlimit's names for them."""
         limits = self.limits
-        _limit(resource.RLIMIT_CPU, limits.cpu_seconds, slack=1)  # SIGXCPU, then SIGKILL a second later
-        _limit(resource.RLIMIT_DATA, limits.memory_bytes)
-        _limit(resource.RLIMIT_STACK, limits.stack_bytes)
-        _limit(resource.RLIMIT_NOFILE, limits.open_files)
-        _limit(resource.RLIMIT_FSIZE, limits.file_bytes)
-        _limit(resource.RLIMIT_CORE, 0)
+        bounds = {
+            "cpu": _bounds(resource.RLIMIT_CPU, limits.cpu_seconds, slack=1),  # SIGXCPU, then SIGKILL a second later
+            "data": _bounds(resource.RLIMIT_DATA, limits.memory_bytes),
+            "stack": _bounds(resource.RLIMIT_STACK, limits.stack_bytes),
+            "nofile": _bounds(resource.RLIMIT_NOFILE, limits.open_files),
+            "fsize": _bounds(resource.RLIMIT_FSIZE, limits.file_bytes),
+            "core": _bounds(resource.RLIMIT_CORE, 0),
+        }
         if self.nproc is not None:
-            _limit(resource.RLIMIT_NPROC, self.nproc)
-
-    def drop(self) -> None:
-        """In the child, last before exec: the grader's folders out of sight, the check's user."""
-        sandbox.before_exec(self.uid)
+            bounds["nproc"] = _bounds(resource.RLIMIT_NPROC, self.nproc)
+        return bounds
 
     def took(self, data: bytes) -> bool:
         """Count what the program printed; True once that is more than it may print."""
@@ -307,12 +318,13 @@ def _alive(pid: int) -> bool:
     return stat[stat.rindex(")") + 2] != "Z"
 
 
-def _limit(kind: int, value: int, slack: int = 0) -> None:
-    """Soft limit value, hard value + slack; never above a hard limit we may not raise."""
+def _bounds(kind: int, value: int, slack: int = 0) -> tuple[int, int]:
+    """Soft limit value, hard value + slack; never above a hard limit we may not raise (the
+    program inherits ours)."""
     hard = resource.getrlimit(kind)[1]
     if os.geteuid() != 0 and hard != resource.RLIM_INFINITY:
         value, slack = min(value, hard), max(0, min(slack, hard - value))
-    resource.setrlimit(kind, (value, value + slack))
+    return value, value + slack
 
 
 def _tasks_of(uid: int) -> int:

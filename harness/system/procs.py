@@ -2,7 +2,6 @@
 
 import atexit
 import contextlib
-import fcntl
 import functools
 import multiprocessing
 import os
@@ -11,7 +10,7 @@ import shutil
 import signal
 import sys
 import tempfile
-import termios
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,7 +58,6 @@ def _bare_python(base: Path) -> Path:
     folder.chmod(0o755)  # a program run as another user needs it too
     (folder / "pyvenv.cfg").write_text(f"home = {base.parent}\ninclude-system-site-packages = false\n")
     (folder / "bin").mkdir(mode=0o755)
-    (folder / "jail").mkdir(mode=0o755)  # where a sandboxed program's root is mounted (sandbox.py)
     python = folder / "bin" / "python3"
     python.symlink_to(base)
     return python
@@ -80,44 +78,33 @@ def pinned_env() -> dict[str, str]:
     }
 
 
-def default_sigint() -> None:
-    """Run in the child before exec, on its terminal: a background shell job ignores SIGINT,
-    and its children inherit that; a person's terminal delivers Ctrl-C. The parent blocks
-    SIGINT while it starts a child (see `sigint_held`), and the mask is inherited too."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    # Without NOFLSH the tty discards output not yet read when Ctrl-C arrives; on a busy
-    # machine that can swallow what the program prints in answer ("exit"). Measured here.
-    if os.isatty(0):  # a program started without a terminal (a benchmark's server) has none to set
-        attributes = termios.tcgetattr(0)
-        attributes[3] |= termios.NOFLSH
-        termios.tcsetattr(0, termios.TCSANOW, attributes)
-
-
-def take_descriptors(below: int) -> None:
-    """Run in the child before exec: open /dev/null on every free descriptor number from 3
-    up to `below`, so the program's own sockets are numbered from there. A crowd uses it to
-    bring a server to select()'s ceiling of 1024 with a few dozen users, not a thousand."""
-    if below <= 3:
-        return
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.set_inheritable(null, True)
-    for number in range(3, below):
-        try:
-            fcntl.fcntl(number, fcntl.F_GETFD)  # in use (the pipe that reports a failed exec)
-        except OSError:
-            os.dup2(null, number)
-
-
 @contextlib.contextmanager
 def sigint_held() -> Iterator[None]:
-    """Hold back Ctrl-C while a child is started and recorded, so none goes unrecorded;
-    a Ctrl-C pressed meanwhile is delivered on the way out."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    """Hold back Ctrl-C while a child is started and recorded, so none goes unrecorded; a
+    Ctrl-C pressed meanwhile is delivered on the way out.
+
+    Meanwhile SIGINT is caught (by a handler that notes it) and not blocked, which is how the
+    child must start, as a person's terminal gives it: exec resets a caught signal to its
+    default, and keeps an ignored one ignored (a background shell job ignores SIGINT, and its
+    children would) and a blocked one blocked. Signal handlers belong to the main thread: in
+    another, only the mask is seen to."""
+    if threading.current_thread() is not threading.main_thread():
+        mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        if pressed:
+            signal.raise_signal(signal.SIGINT)
 
 
 # Every program the harness started runs in a session of its own whose ID is its PID.

@@ -9,17 +9,23 @@ others' work says so (`warning()`).
   folder is theirs alone (mode 700). RLIMIT_NPROC, counted per user, caps their processes.
 - Each worker process of the grader (grading.py) has a network namespace of its own, with
   loopback only: nothing a program does reaches beyond the machine, or another worker's
-  checks. Its checks' folders are tmpfs mounts of a fixed size in a mount namespace of its
-  own, so a program that writes in a loop fills its folder, not the disk.
-- Each program starts in a mount namespace of its own, chrooted into a root that holds the
-  system's folders read-only (/usr, /etc, ...), /dev, /proc, and a /tmp of its own with its
-  check's folder and its Python's only: the kit, the reference, hidden checks, results and
-  everyone's homes and submissions are not there to be read or written.
+  checks. It has a mount namespace of its own too (so has any other process that runs a
+  sandboxed check, from its first), where its checks' folders are tmpfs mounts of a fixed
+  size, so a program that writes in a loop fills its folder, not the disk.
+- Each check's programs run chrooted into a root of their own (`jail`), mounted once per
+  check in that mount namespace: the system's folders read-only (/usr, /etc, ...), /dev,
+  /proc, and a /tmp of its own with the check's folder and its Python's only: the kit, the
+  reference, hidden checks, results and everyone's homes and submissions are not there to
+  be read or written. Mounts outside its root are out of a program's sight and reach.
 
-The kernel's features are the point, so they are asked of it directly (libc through ctypes:
-Python 3.11 has no os.unshare), in the child before exec like the limits.
+The kernel's features are the point, so the grader asks them of it directly (libc through
+ctypes: Python 3.11 has no os.unshare). Each program enters its root and becomes the
+check's user as it starts, by `unshare --root --wd --setgid --setuid` (spawn.py), which
+chroots and changes directory while still root, then drops the supplementary groups, the
+group and the user, for good, before the program runs.
 """
 
+import contextlib
 import ctypes
 import ctypes.util
 import fcntl
@@ -37,13 +43,14 @@ USERS = range(2_000_000, 2_000_000 + 1_000_000)  # IDs no account on a normal sy
 WORKDIR_BYTES = 256 << 20  # a check's folder holds this much at most
 SYSTEM_BINARIES = ("/usr/bin", "/usr/local/bin", "/bin")
 SYSTEM = ("usr", "bin", "lib", "lib32", "lib64", "sbin", "etc")  # what a program's root holds, read-only
-JAIL = "jail"  # in the folder of the programs' Python: where each program's root is mounted
+JAIL_PREFIX = "chat-jail-"  # the temporary folder where a check's programs' root is mounted
 CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x20, 0x1000, 0x4000, 0x40000
+MNT_DETACH = 2  # unmount even while something still holds it, and everything mounted below
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 _next_user = procs.SharedCounter()  # two checks, two users, whichever process of the grader runs them
-_worker_ready = False  # this process has its own network and mount namespaces
+_own_namespaces: set[str] = set()  # the mount namespaces this process made: where its mounts go
 
 
 class SandboxError(OSError):
@@ -102,37 +109,48 @@ def next_user() -> int | None:
 
 def enter_worker() -> None:
     """In a worker process of the grader, before its first check: a network namespace with
-    loopback only, and a mount namespace for its checks' folders (size-limited tmpfs)."""
-    global _worker_ready
+    loopback only, and a mount namespace for its checks' folders and roots."""
     if not active():
         return
     libc = _libc()
     assert libc is not None
-    _call(libc.unshare, CLONE_NEWNET | CLONE_NEWNS)
-    _call(libc.mount, b"none", b"/", None, MS_REC | MS_PRIVATE, None)  # our mounts stay ours
+    _call(libc.unshare, CLONE_NEWNET)
+    _private_mounts(libc, anew=True)  # not the one of the process it was forked from
     _loopback_up()
-    _worker_ready = True
+
+
+def _private_mounts(libc: ctypes.CDLL, anew: bool = False) -> None:
+    """A mount namespace of this process's own, whose mounts stay in it: the checks' folders
+    and roots are mounted there, never in the machine's. Made once (anew: made again); in a
+    process with threads, unshare() gives it to the calling thread only, so each thread that
+    mounts is looked at."""
+    if anew or _mount_namespace() not in _own_namespaces:
+        _call(libc.unshare, CLONE_NEWNS)
+        _call(libc.mount, b"none", b"/", None, MS_REC | MS_PRIVATE, None)
+        _own_namespaces.add(_mount_namespace())
+
+
+def _mount_namespace() -> str:
+    return os.readlink("/proc/thread-self/ns/mnt")  # "mnt:[4026531841]"
 
 
 def own_folder(path: Path, uid: int | None) -> None:
-    """Make a check's new, empty folder a size-limited tmpfs (in a worker), owned by the
-    check's user with mode 700: theirs alone."""
+    """Make a check's new, empty folder a size-limited tmpfs owned by the check's user with
+    mode 700: theirs alone."""
     if uid is None:
         return
-    if _worker_ready:
-        libc = _libc()
-        assert libc is not None
-        options = f"size={WORKDIR_BYTES},mode=0700,uid={uid},gid={uid}".encode()
-        _call(libc.mount, b"chat-check", str(path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options)
+    libc = _libc()
+    assert libc is not None
+    _private_mounts(libc)
+    options = f"size={WORKDIR_BYTES},mode=0700,uid={uid},gid={uid}".encode()
+    _call(libc.mount, b"chat-check", str(path).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options)
     os.chown(path, uid, uid)
     os.chmod(path, 0o700)
 
 
 def release_folder(path: Path) -> None:
     """Unmount a check's tmpfs folder (its files go with it)."""
-    libc = _libc()
-    if _worker_ready and libc is not None:
-        libc.umount2(str(path).encode(), 2)  # MNT_DETACH: even while something still holds it
+    _unmount(path)
 
 
 def hand_over(path: Path, uid: int | None) -> None:
@@ -141,30 +159,33 @@ def hand_over(path: Path, uid: int | None) -> None:
         os.chown(path, uid, uid)
 
 
-def before_exec(uid: int | None) -> None:
-    """In the child, after the limits and before exec: a root of its own (`_jail`), then the
-    check's user for good. Raises (and so fails the spawn) rather than run with rights."""
-    if uid is None:
-        return
+def jail(folder: Path) -> Path:
+    """A root file system for one check's programs, whose folder (in the temporary folder) is
+    given: the system's folders read-only (SYSTEM), /dev and /proc, a /tmp of its own holding
+    only the check's folder and its Python's, and nothing else: not the kit, the reference,
+    hidden checks, results, anyone's home or submissions. Mounted here, in this process's
+    mount namespace; release_jail() unmounts it."""
     libc = _libc()
-    assert libc is not None
-    _call(libc.unshare, CLONE_NEWNS)
-    _call(libc.mount, b"none", b"/", None, MS_REC | MS_PRIVATE, None)
-    cwd = Path.cwd()
-    os.chroot(_jail(libc, cwd))
-    os.chdir(cwd)
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
-
-
-def _jail(libc: ctypes.CDLL, cwd: Path) -> Path:
-    """A root file system for one program: the system's folders read-only (SYSTEM), /dev and
-    /proc, a /tmp of its own holding only its check's folder and its Python's, and nothing
-    else: not the kit, the reference, hidden checks, results, anyone's home or submissions."""
     interpreter = python()
-    assert interpreter is not None
-    jail = interpreter.parent.parent / JAIL
+    assert libc is not None and interpreter is not None
+    _private_mounts(libc)
+    root = Path(tempfile.mkdtemp(prefix=JAIL_PREFIX))
+    try:
+        _mount_jail(libc, root, folder, interpreter)
+    except BaseException:
+        release_jail(root)
+        raise
+    return root
+
+
+def release_jail(root: Path) -> None:
+    """Unmount a check's root, with everything mounted in it, and remove its mount point."""
+    _unmount(root)
+    with contextlib.suppress(OSError):
+        root.rmdir()
+
+
+def _mount_jail(libc: ctypes.CDLL, jail: Path, folder: Path, interpreter: Path) -> None:
     _call(libc.mount, b"jail", str(jail).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16m,mode=0755")
     for name in SYSTEM:
         source = Path("/") / name
@@ -178,12 +199,11 @@ def _jail(libc: ctypes.CDLL, cwd: Path) -> Path:
     (jail / tmp.relative_to("/")).mkdir(parents=True, mode=0o1777)
     os.chmod(jail / tmp.relative_to("/"), 0o1777)
     prefix = interpreter.resolve().parent.parent  # /usr, or wherever that Python lives
-    needed = {tmp / cwd.relative_to(tmp).parts[0], interpreter.parent.parent}
+    needed = {folder.resolve(), interpreter.parent.parent}
     if not any(prefix == Path("/") / name or Path("/") / name in prefix.parents for name in SYSTEM):
         needed.add(prefix)
-    for folder in sorted(needed):
-        _bind(libc, folder, jail / folder.relative_to("/"), 0, read_only=folder == prefix)
-    return jail
+    for source in sorted(needed):
+        _bind(libc, source, jail / source.relative_to("/"), 0, read_only=source == prefix)
 
 
 def _bind(libc: ctypes.CDLL, source: Path, target: Path, flags: int, read_only: bool = False) -> None:
@@ -204,6 +224,12 @@ def _libc() -> ctypes.CDLL | None:
     except OSError:
         return None
     return libc if all(hasattr(libc, call) for call in ("unshare", "mount", "umount2")) else None
+
+
+def _unmount(path: Path) -> None:
+    libc = _libc()
+    if libc is not None and _mount_namespace() in _own_namespaces:
+        libc.umount2(str(path).encode(), MNT_DETACH)
 
 
 def _call(function, *args) -> None:
