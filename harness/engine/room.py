@@ -282,8 +282,10 @@ class SpinWatch:
             elapsed, used = now - since, cpu_seconds(terminal.pid) - cpu
             never_waited = voluntary_switches(terminal.pid) == switches
             # On a busy machine a loop gets less than its share, but it never waits.
-            if elapsed >= SPIN_VERDICT and used >= SPIN_SHARE * SPIN_VERDICT and (
-                never_waited or used >= SPIN_SHARE * elapsed
+            if (
+                elapsed >= SPIN_VERDICT
+                and used >= SPIN_SHARE * SPIN_VERDICT
+                and (never_waited or used >= SPIN_SHARE * elapsed)
             ):
                 return name
         return None

@@ -12,6 +12,9 @@ import termios
 import time
 from pathlib import Path
 
+import pexpect
+from pexpect import fdpexpect
+
 from harness.engine.screen import Screen
 from harness.model.timeline import Timeline
 from harness.system import spawn
@@ -65,6 +68,10 @@ class Terminal:
                     os.close(program_end)  # the program's alone now: it closes as the program ends
                 started_sessions.append(self._process.pid)
                 self.pid = self._process.pid
+            # pexpect reads and writes the harness's end of the pty (the program is started
+            # without it: its spawn runs Python in the child between fork and exec).
+            self._io = fdpexpect.fdspawn(self.fd, use_poll=True)
+            self._io.delaybeforesend = None
             timeline.record(name, "action", " ".join(argv).encode())
         except BaseException:  # Ctrl-C, before the room knows this terminal: end its program here
             if hasattr(self, "pid"):
@@ -79,9 +86,13 @@ class Terminal:
     def read_available(self) -> None:
         """Take what the program printed; call only when select() says there is some."""
         try:
-            data = os.read(self.fd, 65536)
-        except OSError as error:  # Linux reports a closed pty as EIO
-            if error.errno not in (errno.EIO, errno.EBADF):
+            data = self._io.read_nonblocking(65536, timeout=0)
+        except pexpect.TIMEOUT:  # nothing after all
+            return
+        except pexpect.EOF:  # Linux reports a closed pty as EIO, which pexpect says so
+            data = b""
+        except OSError as error:
+            if error.errno != errno.EBADF:
                 raise
             data = b""
         if not data:
@@ -99,7 +110,7 @@ class Terminal:
     def type(self, data: bytes) -> None:
         self.timeline.record(self.name, "typed", data)
         self._typed = True
-        os.write(self.fd, data)
+        self._io.send(data)
 
     def deliver_typed(self) -> None:
         """Hand what was typed to the program now. The kernel moves keys from the harness's end
