@@ -30,7 +30,7 @@ QUIET_VERDICT = 0.05
 PARTNERS = kit.PARTNERS  # the grader's own server and client, which stand in for the part a check does not grade
 # Seconds a room that shows something else may go on without a byte printed or received
 # while one of its programs runs flat out (SPIN_SHARE of a core): a loop that never waits.
-SPIN_VERDICT = 0.2
+SPIN_VERDICT = 0.1
 SPIN_SHARE = 0.5
 # ... or, on a busy machine where it gets less, as long as it takes to run that CPU time
 # (SPIN_SHARE * SPIN_VERDICT: more than a Python program needs to start) without once
