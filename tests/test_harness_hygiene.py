@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from harness.engine import runner
-from harness.engine.room import Room
+from harness.engine.room import Room, ending
 from harness.engine.screen import RENDER_LIMIT
 from harness.engine.terminal import Terminal
 from harness.model.outcome import Ending
@@ -28,7 +28,7 @@ def test_the_leftover_guard_sees_a_running_program():
     finally:
         terminal.kill()
     assert terminal.pid not in procs.leftovers()
-    assert terminal.describe_exit() == "was still running at the end"
+    assert ending(terminal).describe() == "was still running at the end"
 
 
 def test_a_room_ends_its_programs_and_their_children_when_a_check_raises(tmp_path):

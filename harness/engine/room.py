@@ -38,8 +38,8 @@ SPIN_SHARE = 0.5
 
 
 def ending(terminal: Terminal) -> Ending:
-    """How the terminal's program ended, as data (Terminal.describe_exit says it in words); it
-    may wait a moment for a program whose terminal has closed to be reaped."""
+    """How the terminal's program ended, as data (Ending.describe says it in words); it may
+    wait a moment for a program whose terminal has closed to be reaped."""
     if terminal.stopped or terminal.ended_by_harness:
         by_harness, stopped = terminal.ended_by_harness, terminal.stopped
         return Ending(terminal.exit_status, terminal.signal_status, by_harness=by_harness, stopped=stopped)

@@ -207,19 +207,6 @@ class Terminal:
             self.closed = True
         self.eof = True
 
-    def describe_exit(self) -> str:
-        if self.stopped:
-            return "was stopped by the grader"
-        if self.ended_by_harness:
-            return "was still running at the end"
-        if not self.settled_exit():
-            return "is still running"
-        if self.signal_status is not None:
-            name = signal.Signals(self.signal_status).name
-            why = " (an uncaught KeyboardInterrupt ends Python this way)" if name == "SIGINT" else ""
-            return f"was killed by {name}{why}"
-        return f"exited with status {self.exit_status}"
-
     def _record_status(self, returncode: int) -> None:
         """Popen's: the exit status, or minus the signal that ended it."""
         if returncode < 0:
