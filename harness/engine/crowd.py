@@ -24,6 +24,7 @@ from harness.engine.room import (
     QUIET_PATIENCE,
     QUIET_VERDICT,
     SPIN_VERDICT,
+    Lasting,
     Room,
     ending,
     wait_while_pumping,
@@ -278,18 +279,14 @@ def _start(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float)
     """Wait for the start line; a server that printed another first line and then waits for
     input will not print it: that is said at once."""
 
-    idle_since: list[float] = []  # since when it has waited for input, with a first line that is not it
+    idle = Lasting(QUIET_VERDICT)  # waiting for input, with a first line that is not it
 
     def started() -> bool:
         output = hall.server_output()
         if book.learn_port(output):
             return True
         first, ended, _ = bytes(output).partition(b"\n")
-        if not ended or not is_idle(hall.server.pid):
-            idle_since.clear()
-            return False
-        idle_since[:] = idle_since or [time.monotonic()]
-        if time.monotonic() - idle_since[0] >= QUIET_VERDICT:
+        if idle(bool(ended) and is_idle(hall.server.pid)):
             seen = first.decode(errors="replace").rstrip("\r")
             raise StreamError("server", f"server: line 1: expected 'Chat Server started on port N.', seen {seen!r}")
         return False
@@ -363,7 +360,7 @@ class FreezeWatch:
     def __init__(self, hall: Hall, port: int) -> None:
         self.hall, self.port = hall, port
         self.next_look = 0.0
-        self.since: float | None = None
+        self.frozen = Lasting(FREEZE_PATIENCE)
 
     def __call__(self) -> None:
         now = time.monotonic()
@@ -371,8 +368,7 @@ class FreezeWatch:
             return
         self.next_look = now + POLL * 10
         waiting = unread_at(self.port) if is_idle(self.hall.server.pid) else 0
-        self.since = (self.since or now) if waiting else None
-        if self.since is not None and now - self.since > FREEZE_PATIENCE:
+        if self.frozen(waiting > 0):
             problem = (
                 f"expected the others to go on hearing each other while {len(self.hall.paused)} users did not "
                 f"read, but the room froze: the server waits (in send()?) while {waiting} bytes from the others "
@@ -387,45 +383,44 @@ class RoomFroze(StreamError):
 
 def _wait_for_lines(hall: Hall, book: "streams.Book[User]", users: list, timeout: float, what: str) -> None:
     """Wait until each user has every line it must get. A room that falls quiet short of that
-    (nothing to read or write, the server waiting with nothing unread) will not get there:
-    said after QUIET_VERDICT, not the timeout; a room frozen behind a lagger is FreezeWatch's."""
+    (nothing to read or write, the server waiting with nothing unread) or whose server runs
+    flat out sending nothing will not get there: said at once, not after the timeout. A room
+    frozen behind a lagger is FreezeWatch's. Those looks cost system calls: made every POLL*5 s."""
     frozen = FreezeWatch(hall, book.port) if hall.paused else None
-    quiet_since: float | None = None
+    quiet = Lasting(QUIET_VERDICT)
     spin = hall.room.spinning(lambda: len(hall.room.timeline.events) + sum(len(u.received) for u in hall.users))
+    next_look, stopped = 0.0, ""  # stopped: why the wait ended early, said after what is missing
 
     def arrived() -> bool:
-        nonlocal quiet_since
-        if frozen is not None:
-            frozen()
+        nonlocal next_look, stopped
         wanted = book.wanted(hall.server_output())
         if wanted is not None and all(user.complete >= wanted[user.address] for user in users):
             return True
-        if not (hall.quiet(book.port) and unread_at(book.port) == 0):
-            quiet_since = None
-            if spin.culprit():
-                raise StreamError("server", f"the server ran flat out for {SPIN_VERDICT:g} s, sending nothing")
+        if time.monotonic() < next_look:
             return False
-        quiet_since = quiet_since or time.monotonic()
-        if time.monotonic() - quiet_since >= QUIET_VERDICT:
+        next_look = time.monotonic() + POLL * 5
+        if frozen is not None:
+            frozen()
+        settled = hall.quiet(book.port) and unread_at(book.port) == 0
+        if quiet(settled):
+            stopped = "and nothing more was on its way"
             raise StreamError("server", f"the room fell quiet while waiting for {what}")
+        if not settled and spin.culprit():
+            stopped = f"while the server ran flat out, sending nothing for {SPIN_VERDICT:g} s: a loop that never waits?"
+            raise StreamError("server", f"the server ran flat out for {SPIN_VERDICT:g} s, sending nothing")
         return False
 
     try:
         hall.wait_until(arrived, timeout, f"waiting for {what}", poll=POLL)
     except RoomFroze:
         raise
-    except StreamError as stopped:
-        if quiet_since:
-            waited = "and nothing more was on its way"
-        elif spin.culprit():
-            waited = f"while the server ran flat out, sending nothing for {SPIN_VERDICT:g} s: a loop that never waits?"
-        else:
-            waited = f"after {timeout:g} s of waiting for {what}"
+    except StreamError as ended_early:
+        waited = stopped or f"after {timeout:g} s of waiting for {what}"
         try:
             book.check_talk(users)  # says which lines are missing, if it can
         except StreamError as found:
             raise StreamError(found.member, f"{found.problem}, {waited}") from None
-        raise stopped
+        raise ended_early
 
 
 def _everyone_leaves(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:

@@ -27,7 +27,6 @@ QUIET_PATIENCE = 0.5  # seconds a room that shows what it should may take to fal
 # looked for after every program is seen waiting, a partner's timed wait is work to come),
 # so this only has to outlast the moment between a wake-up and the woken program running.
 QUIET_VERDICT = 0.05
-PARTNERS = kit.PARTNERS  # the grader's own server and client, which stand in for the part a check does not grade
 # Seconds a room that shows something else may go on without a byte printed or received
 # while one of its programs runs flat out (SPIN_SHARE of a core): a loop that never waits.
 SPIN_VERDICT = 0.1
@@ -125,7 +124,7 @@ class Room:
         return robot
 
     def _spawn(self, name: str, program: Path, args: list[str], taken: int = 0) -> Terminal:
-        box, cwd, partner = None, None, program.parent == PARTNERS
+        box, cwd, partner = None, None, program.parent == kit.PARTNERS
         if self.confinement and self.workdir:
             program, cwd = self.workdir.place(program), self.workdir.cwd
             box = containment.Box(self.confinement, name, program.name, self.workdir.jail)
@@ -249,6 +248,23 @@ def _unread(wire: Wire) -> int:
     return sum(end.received for end in ends if end is not None)
 
 
+class Lasting:
+    """Whether something has held at every look, `seconds` in a row (a room quiet, a server
+    idle with bytes unread): told each look whether it holds now."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.since: float | None = None
+
+    def __call__(self, holds: bool) -> bool:
+        if not holds:
+            self.since = None
+            return False
+        now = time.monotonic()
+        self.since = self.since or now
+        return now - self.since >= self.seconds
+
+
 class SpinWatch:
     """Which program, if any, has run flat out without the room seeing a byte: nothing
     printed, nothing received, for SPIN_VERDICT seconds. Such a room never falls quiet, and
@@ -279,13 +295,13 @@ class SpinWatch:
             if io != last_io:  # first seen, or busy with files: watched afresh from now
                 self.watched[name] = (now, cpu_seconds(terminal.pid), voluntary_switches(terminal.pid), io)
                 continue
-            elapsed, used = now - since, cpu_seconds(terminal.pid) - cpu
-            never_waited = voluntary_switches(terminal.pid) == switches
+            elapsed = now - since
+            if elapsed < SPIN_VERDICT:
+                continue
+            used = cpu_seconds(terminal.pid) - cpu
             # On a busy machine a loop gets less than its share, but it never waits.
-            if (
-                elapsed >= SPIN_VERDICT
-                and used >= SPIN_SHARE * SPIN_VERDICT
-                and (never_waited or used >= SPIN_SHARE * elapsed)
+            if used >= SPIN_SHARE * SPIN_VERDICT and (
+                used >= SPIN_SHARE * elapsed or voluntary_switches(terminal.pid) == switches
             ):
                 return name
         return None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness.engine import crowd
 from harness.engine.robot import FakeServer, Wire
-from harness.engine.room import PARTNERS, POLL, QUIET_PATIENCE, QUIET_VERDICT, SPIN_VERDICT, Room, ending
+from harness.engine.room import POLL, QUIET_PATIENCE, QUIET_VERDICT, SPIN_VERDICT, Room, ending
 from harness.engine.terminal import CTRL_D, ENTER, Terminal
 from harness.model import kit
 from harness.model.expect import SERVER_PORT, Mismatch, compare, fill, judge_rows
@@ -26,8 +26,8 @@ from harness.system.tcpinfo import lingers
 REFERENCE, REFERENCE_SERVER, REFERENCE_CLIENT = kit.REFERENCE, kit.REFERENCE_SERVER, kit.REFERENCE_CLIENT
 # The grader's side of a graded check: programs that show what the reference shows and speak
 # both the documented protocol and the kit's (their docstrings; docs/protocol.md).
-PARTNER_SERVER = PARTNERS / "srv.py"
-PARTNER_CLIENT = PARTNERS / "cli.py"
+PARTNER_SERVER = kit.PARTNERS / "srv.py"
+PARTNER_CLIENT = kit.PARTNERS / "cli.py"
 
 
 STARTS_ROOM = ("start", "join", "connect")  # a failure here, with a program gone, means the room never formed

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from harness.engine import runner
+from harness.model import kit
 from harness.model.outcome import Crash
 from harness.system import containment
 
@@ -31,7 +32,7 @@ def shown_path(path: Path) -> str:
 def as_the_student_knows_it(text: str, folder: Path) -> str:
     """Text with each check's copy of a folder named as the original: the student's folder,
     or the kit's partners and reference."""
-    originals = {folder.name: folder, runner.PARTNERS.name: runner.PARTNERS, runner.REFERENCE.name: runner.REFERENCE}
+    originals = {folder.name: folder, kit.PARTNERS.name: kit.PARTNERS, runner.REFERENCE.name: runner.REFERENCE}
 
     def original(match: re.Match) -> str:
         known = originals.get(match.group(1))
@@ -50,6 +51,6 @@ def crash(lines: list[str], program: str) -> Crash | None:
     exception = next((line.strip() for line in lines[places[-1][0] + 1 :] if EXCEPTION.match(line)), None)
     if exception is None:
         return None
-    ours = [found for _, found in places if f"/{runner.PARTNERS.name}/" not in found["path"]]
+    ours = [found for _, found in places if f"/{kit.PARTNERS.name}/" not in found["path"]]
     place = (ours or [found for _, found in places])[-1]
     return Crash(program, exception, place["path"], int(place["line"]))

@@ -44,7 +44,7 @@ class Target:
     checks: tuple[Check, ...]
 
     def programs(self, check: Check) -> tuple[Path, Path]:
-        """The student's part, and the grader's partner for the rest (see runner.PARTNERS)."""
+        """The student's part, and the grader's partner for the rest (harness/partners/)."""
         server = self.folder / "srv.py" if check.part in ("server", "both") else runner.PARTNER_SERVER
         client = self.folder / "cli.py" if check.part in ("client", "both") else runner.PARTNER_CLIENT
         return server, client

@@ -194,19 +194,23 @@ SYSCALL_NUMBERS = {
 SYSCALL_NUMBERS["arm64"] = SYSCALL_NUMBERS["aarch64"]
 
 
-@functools.cache
-def _numbers(names: frozenset[str]) -> set[int]:
-    """The numbers of these calls on this machine's processor; none (and one warning) on a
-    processor without a table: then no program ever looks idle, and each step waits out its
-    patience instead of the room's quiet (slower, still right)."""
+def _table() -> dict[str, int]:
+    """This machine's processor's numbers; none (and one warning) on a processor without a
+    table: then no program ever looks idle, and each step waits out its patience instead of
+    the room's quiet (slower, still right)."""
     table = SYSCALL_NUMBERS.get(platform.machine())
     if table is None:
         _warn_once(
             f"this processor ({platform.machine()}) has no table of system calls here: the grader cannot "
             "see a program wait, so every step waits out its patience (slower; harness/system/procs.py)"
         )
-        return set()
-    return {table[name] for name in names if name in table}
+    return table or {}
+
+
+@functools.cache
+def _numbers(names: frozenset[str]) -> set[int]:
+    """The numbers of these calls on this machine's processor."""
+    return {_table()[name] for name in names if name in _table()}
 
 
 @functools.cache
@@ -242,8 +246,7 @@ LIMIT_ARGUMENT = {"select": 4, "pselect6": 4, "ppoll": 2}
 
 @functools.cache
 def _limit_arguments() -> dict[int, int]:
-    table = SYSCALL_NUMBERS.get(platform.machine(), {})
-    return {table[name]: index for name, index in LIMIT_ARGUMENT.items() if name in table}
+    return {_table()[name]: index for name, index in LIMIT_ARGUMENT.items() if name in _table()}
 
 
 def _sleeps_in(task: Path | str, calls: set[int], limits: dict[int, int] | None = None) -> bool:
