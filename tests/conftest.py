@@ -3,11 +3,21 @@ shared across the session (harness/grader/shared_runs.py): a check run on the sa
 is run once, wherever the tests (and the commands they start) grade it."""
 
 import os
+import signal
 
 import pytest
 
 from harness.grader.shared_runs import SHARED_RUNS
 from harness.system.procs import kill_session, leftovers
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ctrl_c_as_in_a_terminal():
+    """The tests press Ctrl-C as a person would: run in the background (SIGINT ignored, as a
+    shell leaves it for a background job) they must still see it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -181,7 +181,9 @@ def run(command: Command, kit: Path, logs: Path, time_limit: float = TIME_LIMIT)
         return result
     log = logs / f"{len(list(logs.iterdir()))}.log"
     started = time.monotonic()
-    with log.open("wb") as output:
+    # As from a terminal: Ctrl-C reaches the command even where this check runs with SIGINT
+    # ignored (a background job), which its children would inherit (procs.sigint_held).
+    with log.open("wb") as output, procs.sigint_held():
         process = subprocess.Popen(
             [SHELL, "-c", resolved(text)],
             cwd=kit,
