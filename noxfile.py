@@ -17,7 +17,9 @@ KIT = ("-m", "harness")
 @nox.session
 def tests(session: nox.Session) -> None:
     session.install("-e", ".[dev]")  # the docs check runs the documented nox and ruff commands
-    session.run("pytest", *session.posargs)
+    # Each module compiled once for the whole suite, not in every process it starts (a machine
+    # may set PYTHONDONTWRITEBYTECODE; __pycache__ is ignored by git).
+    session.run("pytest", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": ""})
 
 
 @nox.session

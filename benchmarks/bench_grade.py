@@ -46,7 +46,11 @@ def timed(command: list[str], status: int, runs: int) -> tuple[float, bool]:
         started = time.monotonic()
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, stdin=subprocess.DEVNULL)
         seconds.append(time.monotonic() - started)
-        right &= done.returncode == status
+        if done.returncode != status:  # say why, or a wrong status is a riddle
+            right = False
+            shown = " ".join(map(str, command))
+            tail = (done.stdout + done.stderr).decode(errors="replace").splitlines()[-30:]
+            print(f"exit status {done.returncode}, not {status}: {shown}", *tail, sep="\n  ", file=sys.stderr)
     return statistics.median(seconds), right
 
 

@@ -1,6 +1,6 @@
 """Drives a chat server and its clients in real terminals and judges what each person sees.
 
-Data flows one way: a scenario (data, scenario.py) runs in a room of terminals
-(room.py, terminal.py, robot.py), whose screens (screen.py) and raw bytes (timeline.py)
-are checked line by line (expect.py, runner.py) and reported (report.py).
+Data flows one way: a scenario (model/) runs in a room of terminals (engine/, on the
+kernel's means in system/), whose screens and raw bytes are checked line by line and
+graded (grader/) and reported (outputs/, platforms/). harness/README.md draws the layers.
 """

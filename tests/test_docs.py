@@ -22,9 +22,13 @@ def test_the_excerpts_links_and_mistakes_page_are_true():
     assert not problems, "\n".join(problems)
 
 
+COMMANDS = docs.commands_by_page()
+
+
 @pytest.mark.slow
-def test_every_documented_command_ends_as_documented():
-    problems = docs.command_problems()
+@pytest.mark.parametrize("page", COMMANDS)
+def test_every_documented_command_ends_as_documented(page):
+    problems = docs.command_problems(COMMANDS[page])
     assert not problems, "\n".join(problems)
 
 

@@ -28,8 +28,12 @@ def run(command: list, cwd: Path, env: dict[str, str], timeout: float = 120) -> 
     )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> tuple[Path, Path]:
+@pytest.fixture(scope="session")
+def installed(made_once) -> tuple[Path, Path]:
+    return made_once("install", install)
+
+
+def install(base: Path) -> tuple[Path, Path]:
     """A fresh virtual environment with the kit built from (a copy of) this checkout and
     installed in it as `pip install .` does, and a folder outside both to work in.
 
@@ -37,7 +41,6 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
     come from this environment's site-packages through a .pth file, which is quick; the
     build's own (setuptools) pip fetches for an isolated build, as for any `pip install .`,
     from the index pip is configured with."""
-    base = tmp_path_factory.mktemp("install")
     source = base / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_COPIED, ".cache"), symlinks=True)
     venv = base / "venv"

@@ -10,10 +10,9 @@ from harness.model.manifest import load_manifest
 CATALOGUE = mutants.load_catalogue()
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("mutants")
-    return mutants.grade_all(CATALOGUE, workdir), workdir
+@pytest.fixture(scope="session")
+def graded(made_once):
+    return made_once("mutants", lambda workdir: (mutants.grade_all(CATALOGUE, workdir), workdir))
 
 
 def test_the_catalogue_has_at_least_25_distinct_mistakes_with_real_checks():

@@ -10,6 +10,8 @@ skipped (and grading a class says what is missing; tests/test_grade_class.py).""
 import csv
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,7 +33,7 @@ ATTACKS = {
     "reads-secrets": "seen 'reads-secrets: 0 files read'",
     "forges-results": "seen 'forges-results: ",
     "kills-grader": "seen 'kills-grader: its parent: Operation not permitted'",
-    "kills-everyone": "seen 'kills-everyone: as user 2",
+    "kills-everyone": "seen 'kills-everyone: as user ",
     "lists-interfaces": "seen 'lists-interfaces: lo; outside: Network is unreachable'",
     "fills-disk": "srv.py filled its folder: a check's files may take 256 MiB in all",
     "daemon": "seen 'daemon: started one'",
@@ -97,3 +99,13 @@ def test_in_a_class_hostile_students_fail_and_the_honest_one_is_graded_intact(tm
         assert data["output"] != "FORGED" and not leaked(seen_by_students(data)), name
         assert float(rows[name][1]) < 12, name
     assert json.loads((out / "honest" / "results.json").read_text())["score"] == 12
+
+
+def test_two_graders_side_by_side_never_give_their_checks_the_same_user():
+    """A test suite's workers, or an instructor's two terminals: one check's kill(-1, ...) or
+    fork loop must not reach the other grader's checks."""
+    users = "from harness.system import sandbox; print(*(sandbox.next_user() for _ in range(600)))"
+    graders = [subprocess.Popen([sys.executable, "-c", users], cwd=ROOT, stdout=subprocess.PIPE) for _ in range(2)]
+    ones, others = (set(map(int, grader.communicate(timeout=30)[0].split())) for grader in graders)
+    assert len(ones) == len(others) == sandbox.PER_GRADER and not ones & others
+    assert all(user in sandbox.USERS for user in ones | others)

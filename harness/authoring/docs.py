@@ -83,15 +83,22 @@ def static_problems() -> list[str]:
 
 def documented_commands() -> list[doc_commands.Command]:
     """The commands of the docs and of the lesson READMEs, which run as the student runs them."""
+    return [command for page in commands_by_page().values() for command in page]
+
+
+def commands_by_page() -> dict[str, list[doc_commands.Command]]:
+    """Each page's commands; a page's commands run one after the other in a copy of the kit
+    of their own (one may read what another wrote), pages side by side."""
     texts = {**{page: page.read_text() for page in pages()}, **lesson_readmes()}
-    return [command for page, text in texts.items() for command in doc_commands.commands(text, shown(page))]
+    found = {shown(page): list(doc_commands.commands(text, shown(page))) for page, text in texts.items()}
+    return {page: commands for page, commands in found.items() if commands}
 
 
-def command_problems(on_result=None) -> list[str]:
-    """Run every documented command; one line for each that did not end as documented."""
-    found = documented_commands()
-    problems = doc_commands.stale_entries(found)
-    for result in doc_commands.run_all(found, on_result=on_result):
+def command_problems(found: list[doc_commands.Command] | None = None, on_result=None) -> list[str]:
+    """Run the documented commands (all of them, or those given); one line for each that did
+    not end as documented. Run all, it also names INSTEAD entries no page uses any more."""
+    problems = doc_commands.stale_entries(documented_commands()) if found is None else []
+    for result in doc_commands.run_all(documented_commands() if found is None else found, on_result=on_result):
         if result.problem:
             tail = "\n".join("    " + line for line in result.output.splitlines()[-25:])
             ran = f" (ran: {result.ran})" if result.ran != result.command.text else ""

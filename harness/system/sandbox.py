@@ -4,9 +4,10 @@ instructor's `sudo ... --class`); elsewhere programs run as the grader's user, a
 others' work says so (`warning()`).
 
 - Each check's programs run as a user of their own: a numeric user ID from USERS (no account
-  is needed), unique among the checks running at once. They cannot signal the grader or
-  another check's programs, `kill(-1, ...)` reaches only their own check, and the check's
-  folder is theirs alone (mode 700). RLIMIT_NPROC, counted per user, caps their processes.
+  is needed), unique among the checks running at once, in this grader and in any other
+  beside it. They cannot signal the grader or another check's programs, `kill(-1, ...)`
+  reaches only their own check, and the check's folder is theirs alone (mode 700).
+  RLIMIT_NPROC, counted per user, caps their processes.
 - Each worker process of the grader (grading.py) has a network namespace of its own, with
   loopback only: nothing a program does reaches beyond the machine, or another worker's
   checks. It has a mount namespace of its own too (so has any other process that runs a
@@ -39,7 +40,9 @@ from pathlib import Path
 
 from harness.system import procs
 
-USERS = range(2_000_000, 2_000_000 + 1_000_000)  # IDs no account on a normal system has
+# IDs no account on a normal system has: a block of PER_GRADER for each process ID there can be
+PER_GRADER = 500
+USERS = range(2_000_000, 2_000_000 + (1 << 22) * PER_GRADER)
 WORKDIR_BYTES = 256 << 20  # a check's folder holds this much at most
 SYSTEM_BINARIES = ("/usr/bin", "/usr/local/bin", "/bin")
 SYSTEM = ("usr", "bin", "lib", "lib32", "lib64", "sbin", "etc")  # what a program's root holds, read-only
@@ -49,7 +52,12 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x1, 0
 MNT_DETACH = 2  # unmount even while something still holds it, and everything mounted below
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
-_next_user = procs.SharedCounter()  # two checks, two users, whichever process of the grader runs them
+# A grader's checks take their users from its own block, chosen by its process ID, which no
+# other process running at the same time has: graders side by side (a test suite's workers,
+# an instructor's two terminals) never share a user, whose kill(-1, ...) and RLIMIT_NPROC
+# would reach across. Within the block, two checks, two users, whichever worker runs them.
+_first_user = USERS.start + os.getpid() % (len(USERS) // PER_GRADER) * PER_GRADER
+_next_user = procs.SharedCounter()
 _own_namespaces: set[str] = set()  # the mount namespaces this process made: where its mounts go
 
 
@@ -104,7 +112,7 @@ def next_user() -> int | None:
     """A user ID for one check's programs, or None where they run as the grader's user."""
     if not active():
         return None
-    return USERS[_next_user.take() % len(USERS)]
+    return _first_user + _next_user.take() % PER_GRADER
 
 
 def enter_worker() -> None:

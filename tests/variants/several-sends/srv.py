@@ -1,10 +1,11 @@
-"""Chat server that hands each relayed line to the kernel in several send() calls.
+"""Chat server that hands each line to the kernel in several send() calls.
 
     python3 srv.py HOST PORT        (PORT 0 picks a free port)
 
-A line such as "[127.0.0.1:5000] hello\\n" is queued as three pieces, the prefix, the
-text and the newline, and every piece gets a send() of its own. Receivers frame lines,
-so they must see exactly the same messages as from a server that sends a line at once.
+What waits for a user is handed to the kernel in two send() calls cut in the middle of its
+last line, so a line such as "[127.0.0.1:5000] hello\\n" leaves in two pieces. Receivers
+frame lines, so they must see exactly the same messages as from a server that sends a line
+at once.
 """
 
 import collections
@@ -62,8 +63,14 @@ def hang_up(conn):
 
 
 def push(conn):
-    """One send() per piece until the kernel takes no more; the rest waits for select()."""
+    """Two send() calls, cut in the middle of the last line, until the kernel takes no more;
+    the rest waits for select()."""
     while conn.pieces:
+        if len(conn.pieces) > 1:
+            data = b"".join(conn.pieces)
+            start = data.rfind(b"\n", 0, len(data) - 1) + 1  # where the last line starts
+            cut = (start + len(data)) // 2
+            conn.pieces = collections.deque(piece for piece in (data[:cut], data[cut:]) if piece)
         piece = conn.pieces[0]
         try:
             n = conn.sock.send(piece)

@@ -3,8 +3,8 @@
     python3 srv.py HOST PORT        (PORT 0 picks a free port)
 
 The main thread accepts. Each user gets a reader thread (blocking recv) and a writer
-thread that drains the user's own queue with blocking sendall(). Broadcasting only puts
-bytes on queues, so a user who stops reading holds up nobody but their own writer; once
+thread that sends what is queued for the user, all of it in one blocking sendall(). Broadcasting
+only puts bytes on queues, so a user who stops reading holds up nobody but their own writer; once
 more than 1 MiB waits for them, they are dropped. One lock guards the room and keeps the
 order in which lines are printed the same as the order in which they are queued.
 """
@@ -107,15 +107,21 @@ def quiet_thread(target, *args):
 
 def write_loop(room, member):
     while True:
-        data = member.mailbox.get()
-        if data is None:
-            return
+        batch = [member.mailbox.get()]  # waits for the first; takes what else is queued by then
+        while batch[-1] is not None:
+            try:
+                batch.append(member.mailbox.get_nowait())
+            except queue.Empty:
+                break
+        data = b"".join(item for item in batch if item is not None)
         try:
             member.conn.sendall(data)
         except OSError:
             room.leave(member)
             return
         room.sent(member, len(data))
+        if batch[-1] is None:
+            return
 
 
 def read_loop(room, member):
