@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from harness.engine.streams import Book, StreamError
-from harness.model.scenario import Crowd, users_online
+from harness.model.protocol import users_online
+from harness.model.scenario import Crowd
 
 
 @dataclass(eq=False)

@@ -31,6 +31,7 @@ from harness.engine.room import (
 )
 from harness.engine.streams import StreamError
 from harness.engine.terminal import Terminal
+from harness.model import protocol
 from harness.model.expect import NO_LINE_END
 from harness.model.outcome import Outcome
 from harness.model.scenario import Crowd, Scenario
@@ -288,7 +289,7 @@ def _start(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float)
         first, ended, _ = bytes(output).partition(b"\n")
         if idle(bool(ended) and is_idle(hall.server.pid)):
             seen = first.decode(errors="replace").rstrip("\r")
-            raise StreamError("server", f"server: line 1: expected 'Chat Server started on port N.', seen {seen!r}")
+            raise StreamError("server", f"server: line 1: expected {protocol.START.format(port='N')!r}, seen {seen!r}")
         return False
 
     hall.wait_until(started, timeout, "waiting for its start line", poll=POLL)

@@ -13,13 +13,16 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Generic, Protocol, TypeVar
 
+from harness.model import protocol
 from harness.model.outcome import Failure
-from harness.model.scenario import Crowd, users_online
+from harness.model.protocol import users_online
+from harness.model.scenario import Crowd
 
-WELCOME = re.compile(rb"> Connected to the chat server \((\d+) users? online\)")
-START = re.compile(rb"Chat Server started on port (\d+)\.\r?\n")
-ROOM_FULL = b"> Sorry, the chat room is full, try again later"  # docs/protocol.md
-JOIN, LEAVE = b"> New user ", b"< The user "
+WELCOME = re.compile(re.escape(protocol.before(protocol.WELCOME, "online")).encode() + protocol.ONLINE.pattern.encode())
+START = re.compile(re.escape(protocol.START).replace(r"\{port\}", r"(\d+)").encode() + rb"\r?\n")
+ROOM_FULL = protocol.ROOM_FULL.encode()
+JOIN, LEAVE = protocol.before(protocol.JOINED, "who").encode(), protocol.before(protocol.LEFT, "who").encode()
+LEFT = protocol.between(protocol.LEFT, "who", "online").encode()  # b" left "
 # Lines of ~130 bytes: a user who does not read then falls behind by several times what the
 # kernel holds for it, so a server that blocks in send() is sure to freeze.
 PADDING = "-" * 90
@@ -121,7 +124,7 @@ class Book(Generic[M]):
             raise StreamError(user.name, f"{user.name}: expected the welcome as its first line, but it was {seen}")
         assert first is not None  # the welcome matched it
         count = int(found[1])
-        if first != f"> Connected to the chat server {users_online(count)}".encode():
+        if first != protocol.WELCOME.format(online=users_online(count)).encode():
             raise StreamError(
                 user.name, f"{user.name}: expected '{users_online(count)}', but the count is worded {_show(first)}"
             )
@@ -182,7 +185,7 @@ class Book(Generic[M]):
         has printed every departure (and so how many lines of each departing user it heard)."""
         if self._wanted is not None:  # final: a departed user's lines all come before its leave line
             return self._wanted
-        if not all(LEAVE + address.encode() + b" left " in raw for address in self.departing):
+        if not all(LEAVE + address.encode() + LEFT in raw for address in self.departing):
             return None
         heard = {address: raw.count(b"[" + address.encode() + b"] ") for address in self.departing}
         talk = {u.address: heard.get(u.address, len(self.sent[u.address])) for u in self.talkers}
@@ -207,7 +210,7 @@ class Book(Generic[M]):
 
     def _check_stream(self, user: M, position: int) -> None:
         lines = user.lines
-        welcome = f"> Connected to the chat server {users_online(position)}".encode()
+        welcome = protocol.WELCOME.format(online=users_online(position)).encode()
         if lines[0] != welcome:
             raise StreamError(user.name, f"{user.name}: expected {_show(welcome)} first, but saw {_show(lines[0])}")
         chat, rest = self._sort_out(lines[1:])
@@ -260,7 +263,9 @@ class Book(Generic[M]):
 
     def _check_joins(self, who: str, seen: list[bytes], position: int) -> None:
         """The join notices of the users after `position`, in order (0: all, as the server prints them)."""
-        expected = [f"> New user {u.address} entered {users_online(n)}".encode() for n, u in self._after(position)]
+        expected = [
+            protocol.JOINED.format(who=u.address, online=users_online(n)).encode() for n, u in self._after(position)
+        ]
         for want, got in zip(expected, seen, strict=False):
             if want != got:
                 raise StreamError(who, f"{who}: expected the join notice {_show(want)}, but saw {_show(got)}")
@@ -307,11 +312,11 @@ class Book(Generic[M]):
 
     def _check_leaves(self, who: str, leaves: list[bytes], leaving: set[bytes]) -> list[bytes]:
         """One notice for each of `leaving`, the count going down by one from the room's size."""
-        names = [line[len(LEAVE) :].partition(b" left ")[0] for line in leaves]
+        names = [line[len(LEAVE) :].partition(LEFT)[0] for line in leaves]
         if sorted(names) != sorted(leaving):
             raise StreamError(who, f"{who}: expected {len(leaving)} leave notices, but saw {len(leaves)}")
         for left, (name, line) in enumerate(zip(names, leaves, strict=True), start=1):
-            want = LEAVE + name + f" left {users_online(len(self.order) - left)}".encode()
+            want = LEAVE + name + LEFT + users_online(len(self.order) - left).encode()
             if line != want:
                 raise StreamError(who, f"{who}: expected the leave notice {_show(want)}, but saw {_show(line)}")
         return names
@@ -347,7 +352,7 @@ class Book(Generic[M]):
         self._check_leaves("the server", kinds.leaves, {u.address.encode() for u in self.order})
 
     def check_last(self, user: M) -> None:
-        welcome = f"> Connected to the chat server {users_online(1)}".encode()
+        welcome = protocol.WELCOME.format(online=users_online(1)).encode()
         if user.lines[:1] != [welcome]:
             seen = _show(user.lines[0]) if user.lines else "nothing"
             raise StreamError(

@@ -45,8 +45,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
-from harness.model import kit
+from harness.model import kit, protocol
 from harness.model.expect import SERVER_PORT, placeholders
+from harness.model.protocol import users_online
 from harness.model.schema import COUNT, FLAG, NUMBER, TABLE, TABLES, TEXT, TEXTS, WHOLE, InputError, Table
 
 SCENARIO_DIR = kit.SCENARIOS
@@ -291,11 +292,12 @@ def _step(raw: dict, kinds: dict[str, str]) -> Step:
 def room_of(users: int) -> Scenario:
     """N users join one by one, each says hello, then they leave in the order they came."""
     names = [f"user{n}" for n in range(1, users + 1)]
-    steps = [{"start": "server", "expect": {"server": ["Chat Server started on port {port}."]}}]
+    steps = [{"start": "server", "expect": {"server": [protocol.START]}}]
     for count, name in enumerate(names, start=1):
         online = users_online(count)
-        expect = {other: [f"> New user {{{name}}} entered {online}"] for other in ["server", *names[: count - 1]]}
-        steps.append({"join": name, "expect": {**expect, name: [f"> Connected to the chat server {online}"]}})
+        joined = protocol.JOINED.format(who=f"{{{name}}}", online=online)
+        expect = {other: [joined] for other in ["server", *names[: count - 1]]}
+        steps.append({"join": name, "expect": {**expect, name: [protocol.WELCOME.format(online=online)]}})
     for name in names:
         line = f"[{{{name}}}] Hello from {name}"
         expect = {other: [line] for other in ["server", *names] if other != name}
@@ -303,14 +305,9 @@ def room_of(users: int) -> Scenario:
             {"say": name, "text": f"Hello from {name}", "expect": {**expect, name: [f"[You] Hello from {name}"]}}
         )
     for left, name in enumerate(names, start=1):
-        notice = f"< The user {{{name}}} left {users_online(users - left)}"
+        notice = protocol.LEFT.format(who=f"{{{name}}}", online=users_online(users - left))
         expect = {other: [notice] for other in ["server", *names[left:]]}
         steps.append({"ctrl_c": name, "expect": {**expect, name: ["^C", "exit"]}, "exit": {name: 0}})
     steps.append({"ctrl_c": "server", "expect": {"server": ["^C", "exit"]}, "exit": {"server": 0}})
     description = f"{users} users join one by one, each says hello, and they leave in the order they came."
     return from_table({"name": f"crowd-{users}", "description": description, "step": steps})
-
-
-def users_online(count: int) -> str:
-    """The documented count wording, for generated scenarios: plural only above one."""
-    return f"({count} {'users' if count > 1 else 'user'} online)"
