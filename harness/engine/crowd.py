@@ -243,14 +243,13 @@ def run(scenario: Scenario, server: Path, client: Path, timeout: float) -> Outco
         terminal = room.start_server("server", [HOST, str(free_port())], taken=crowd.taken)
         hall = Hall(room, terminal)
         book: streams.Book[User] = streams.Book(crowd)
-        phases = [_start, _connect, _talk, _everyone_leaves, _last_user]
         try:
-            for number, phase in enumerate(phases, start=1):
+            for number, step in enumerate(scenario.steps, start=1):
                 phase_started = time.monotonic()
                 try:
-                    phase(hall, book, crowd, timeout)
+                    PHASES[step.who](hall, book, crowd, timeout)
                 except StreamError as failed:
-                    failure = failed.at(number, scenario.steps[number - 1].describe())
+                    failure = failed.at(number, step.describe())
                     if failed.member != "server" and terminal.eof and terminal.settled_exit():
                         failure = dataclasses.replace(failure, ending=ending(terminal), ended="server")
                     break
@@ -445,3 +444,7 @@ def _last_user(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: fl
     hall.add(user)
     hall.wait_until(lambda: user.lines or user.eof, timeout, "waiting for the last user's welcome")
     book.check_last(user)
+
+
+# What each of Crowd.phases() does, by the name its step gives (the first step starts the server).
+PHASES = {"server": _start, "connect": _connect, "talk": _talk, "leave": _everyone_leaves, "last-user": _last_user}

@@ -115,19 +115,20 @@ class Crowd:
     taken: int = 0  # descriptors 0 to taken-1 are open when the server starts
 
     def phases(self) -> tuple[Step, ...]:
-        """What a crowd run does, as steps a report can name (the crowd runner acts them)."""
+        """What a crowd run does, in order, as steps a report can name: the first starts the
+        server; each other names its phase (`who`), which the crowd runner acts by that name."""
         departing = f", {self.leavers} of them leaving and {self.resets} resetting half-way"
         departing += f", while {self.laggers} users do not read" if self.laggers else ""
         started = "the server starts"
         if self.taken:
             started += f" with descriptors 0 to {self.taken - 1} already open, as a busy process's may be"
-        notes = [
-            f"{self.users} users connect, in batches, and each waits for its first line",
-            f"{self.talkers} of them send {self.messages} lines each at once" + departing,
-            "everyone still there leaves at once",
-            "a last user connects: the room goes on",
-        ]
-        return (Step("start", "server", note=started), *(Step("crowd", "crowd", note=n) for n in notes))
+        notes = {
+            "connect": f"{self.users} users connect, in batches, and each waits for its first line",
+            "talk": f"{self.talkers} of them send {self.messages} lines each at once" + departing,
+            "leave": "everyone still there leaves at once",
+            "last-user": "a last user connects: the room goes on",
+        }
+        return (Step("start", "server", note=started), *(Step("crowd", p, note=n) for p, n in notes.items()))
 
 
 @dataclass(frozen=True)
