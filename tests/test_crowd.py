@@ -4,6 +4,7 @@ open-files limit, and a server that blocks in send()."""
 from harness.engine import runner
 from harness.engine.room import Room
 from harness.model import lesson_source, scenario
+from harness.model.kit import ROOT
 
 
 def test_at_the_select_ceiling_the_server_serves_those_it_can_and_refuses_the_rest():
@@ -58,3 +59,20 @@ def test_a_server_that_blocks_in_send_freezes_the_room_and_fails(tmp_path):
     # ... and the same crowd passes on the reference.
     good = runner.run(scenario.from_table({"name": "freeze", "timeout": 3.0, "crowd": crowd}))
     assert good.passed, good.failure.problem
+
+
+def test_a_slow_server_that_keeps_delivering_is_not_failed_by_the_timeout(tmp_path):
+    """A thread per user and a sendall() per line, as students write it: correct, and slow on
+    a busy machine. While lines keep arriving, the crowd's timeout starts again."""
+    batching = (ROOT / "tests" / "variants" / "threads-server" / "srv.py").read_text()
+    one_at_a_time = batching.replace(
+        "                batch.append(member.mailbox.get_nowait())", "                break"
+    )
+    assert one_at_a_time != batching
+    (tmp_path / "srv.py").write_text(one_at_a_time)
+    crowd = {"users": 60, "messages": 10, "talkers": 60}
+    outcome = runner.run(
+        scenario.from_table({"name": "slow", "timeout": 0.3, "crowd": crowd}), server=tmp_path / "srv.py"
+    )
+    assert outcome.passed, outcome.failure.problem
+    assert outcome.step_seconds[2] > 0.3  # the talk took longer than one timeout

@@ -15,6 +15,7 @@ import selectors
 import socket
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.engine import streams
@@ -192,8 +193,13 @@ class Hall:
         else:
             self._watch(user)
 
-    def wait_until(self, condition, timeout: float, what: str, poll: float | None = None) -> None:
-        """Pump until condition() holds; a server that ended, or the timeout, is a StreamError."""
+    def wait_until(
+        self, condition, timeout: float, what: str, poll: float | None = None, progress: Callable[[], int] | None = None
+    ) -> None:
+        """Pump until condition() holds; a server that ended, or the timeout, is a StreamError.
+        progress: a count that grows while the room gets somewhere (lines arrived); while it
+        grows, the timeout starts again, so a correct server that is slow on a busy machine
+        (a thread per user, a send() per line) is not failed for it."""
 
         def done() -> bool:
             if condition():
@@ -203,8 +209,13 @@ class Hall:
                 raise StreamError("server", f"expected the server to keep running, but it {ended} while {what}")
             return False
 
-        if not wait_while_pumping(done, self.pump, timeout, poll):
-            raise StreamError("server", f"expected the room to get there, but it was still {what} after {timeout:g} s")
+        seen = progress() if progress else 0
+        while not wait_while_pumping(done, self.pump, timeout, poll):
+            if progress is None or progress() == seen:
+                raise StreamError(
+                    "server", f"expected the room to get there, but it was still {what} after {timeout:g} s"
+                )
+            seen = progress()
 
     def server_output(self) -> bytearray:
         """Everything the server printed so far, gathered from the events new since last time
@@ -410,12 +421,15 @@ def _wait_for_lines(hall: Hall, book: "streams.Book[User]", users: list, timeout
             raise StreamError("server", f"the server ran flat out for {SPIN_VERDICT:g} s, sending nothing")
         return False
 
+    def lines_arrived() -> int:
+        return sum(user.complete for user in users)
+
     try:
-        hall.wait_until(arrived, timeout, f"waiting for {what}", poll=POLL)
+        hall.wait_until(arrived, timeout, f"waiting for {what}", poll=POLL, progress=lines_arrived)
     except RoomFroze:
         raise
     except StreamError as ended_early:
-        waited = stopped or f"after {timeout:g} s of waiting for {what}"
+        waited = stopped or f"after {timeout:g} s of waiting for {what} in which none arrived"
         try:
             book.check_talk(users)  # says which lines are missing, if it can
         except StreamError as found:
