@@ -16,7 +16,15 @@ from harness.model.outcome import Ending
 from harness.model.timeline import Timeline
 from harness.system import containment, sandbox
 from harness.system.ports import HOST
-from harness.system.procs import cpu_seconds, file_io_bytes, is_idle, is_waiting, python_command, voluntary_switches
+from harness.system.procs import (
+    cpu_seconds,
+    file_io_bytes,
+    is_idle,
+    is_waiting,
+    is_writing_files,
+    python_command,
+    voluntary_switches,
+)
 from harness.system.tcpinfo import lookup
 
 POLL = 0.002  # how soon to look again at a condition that no output announces
@@ -292,7 +300,7 @@ class SpinWatch:
         for name, terminal in self._terminals():
             io = file_io_bytes(terminal.pid)
             since, cpu, switches, last_io = self.watched.get(name, (now, 0.0, 0, -1))
-            if io != last_io:  # first seen, or busy with files: watched afresh from now
+            if io != last_io or is_writing_files(terminal.pid):  # first seen, or busy with files: afresh
                 self.watched[name] = (now, cpu_seconds(terminal.pid), voluntary_switches(terminal.pid), io)
                 continue
             elapsed = now - since

@@ -177,6 +177,9 @@ WAITING = {"read", "poll", "select", "accept", "nanosleep", "futex", "epoll_wait
            "epoll_pwait", "accept4", "clock_nanosleep", "epoll_pwait2"}  # fmt: skip
 PEER = {"recvfrom", "recvmsg", "sendto", "sendmsg"}
 SLEEP = {"nanosleep", "clock_nanosleep"}
+# The system calls that write files: one may take a while in the kernel (16 MiB into a folder
+# near its size limit), and its bytes count in /proc/PID/io only once it returns.
+WRITING = {"write", "writev", "pwrite64", "openat", "fsync", "fdatasync", "ftruncate", "fallocate"}
 # Their numbers, which differ between processors (arm64 uses the generic table, and has no
 # poll, select or epoll_wait of its own: its C library calls ppoll, pselect6, epoll_pwait).
 SYSCALL_NUMBERS = {
@@ -184,11 +187,15 @@ SYSCALL_NUMBERS = {
         "read": 0, "poll": 7, "select": 23, "nanosleep": 35, "accept": 43, "sendto": 44, "recvfrom": 45,
         "sendmsg": 46, "recvmsg": 47, "futex": 202, "clock_nanosleep": 230, "epoll_wait": 232,
         "pselect6": 270, "ppoll": 271, "epoll_pwait": 281, "accept4": 288, "epoll_pwait2": 441,
+        "write": 1, "pwrite64": 18, "writev": 20, "fsync": 74, "fdatasync": 75, "ftruncate": 77,
+        "openat": 257, "fallocate": 285,
     },
     "aarch64": {
         "epoll_pwait": 22, "read": 63, "pselect6": 72, "ppoll": 73, "futex": 98, "nanosleep": 101,
         "clock_nanosleep": 115, "accept": 202, "sendto": 206, "recvfrom": 207, "sendmsg": 211,
         "recvmsg": 212, "accept4": 242, "epoll_pwait2": 441,
+        "ftruncate": 46, "fallocate": 47, "openat": 56, "write": 64, "writev": 66, "pwrite64": 68,
+        "fsync": 82, "fdatasync": 83,
     },
 }  # fmt: skip
 SYSCALL_NUMBERS["arm64"] = SYSCALL_NUMBERS["aarch64"]
@@ -238,6 +245,17 @@ def is_idle(pid: int, deadline_is_work: bool = False) -> bool:
     calls = _numbers(frozenset((WAITING | PEER) - SLEEP))
     limits = _limit_arguments() if deadline_is_work else {}
     return all(_sleeps_in(f"/proc/{pid}/task/{thread}", calls, limits) for thread in threads)
+
+
+def is_writing_files(pid: int) -> bool:
+    """Whether the program's main thread is inside a call that writes files, and not on a
+    processor this moment ("running" says nothing of where it is): busy with files, not
+    spinning. Seen only now and then, and most often on a busy machine, where it matters."""
+    try:
+        call = _read(f"/proc/{pid}/syscall").split()[0]
+    except (OSError, IndexError):
+        return False
+    return call.isdigit() and int(call) in _numbers(frozenset(WRITING))
 
 
 # The waiting calls whose time limit is a pointer (NULL: no limit), and which argument it is.
