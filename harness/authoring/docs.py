@@ -97,8 +97,11 @@ def commands_by_page() -> dict[str, list[doc_commands.Command]]:
 def command_problems(found: list[doc_commands.Command] | None = None, on_result=None) -> list[str]:
     """Run the documented commands (all of them, or those given); one line for each that did
     not end as documented. Run all, it also names INSTEAD entries no page uses any more."""
-    problems = doc_commands.stale_entries(documented_commands()) if found is None else []
-    for result in doc_commands.run_all(documented_commands() if found is None else found, on_result=on_result):
+    problems = []
+    if found is None:
+        found = documented_commands()
+        problems = doc_commands.stale_entries(found)
+    for result in doc_commands.run_all(found, on_result=on_result):
         if result.problem:
             tail = "\n".join("    " + line for line in result.output.splitlines()[-25:])
             ran = f" (ran: {result.ran})" if result.ran != result.command.text else ""

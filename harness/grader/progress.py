@@ -10,7 +10,6 @@ harness, the reference), so a step is graded again only when one of those change
 import functools
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,10 +79,7 @@ def load() -> dict[str, dict]:
 def save(saved: dict[str, dict]) -> None:
     try:
         CACHE.parent.mkdir(parents=True, exist_ok=True)
-        # Whole or not at all: two gradings may save at the same moment (a --watch and a grade).
-        fresh = CACHE.with_name(f".{CACHE.name}.{os.getpid()}")
-        fresh.write_text(json.dumps(saved, indent=1))
-        fresh.replace(CACHE)
+        kit.write_whole(CACHE, json.dumps(saved, indent=1).encode())  # a --watch and a grade may save at once
     except OSError:
         pass  # a kit on a read-only disk grades all the same, only not faster next time
 

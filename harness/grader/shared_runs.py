@@ -13,8 +13,9 @@ runs, remove it (benchmarks/__init__.py).
 import hashlib
 import os
 import pickle
-import tempfile
 from pathlib import Path
+
+from harness.model import kit
 
 SHARED_RUNS = "CHATROOM_KIT_SHARED_RUNS"
 
@@ -51,7 +52,4 @@ def keep(name: str, run: object) -> None:
     where = folder()
     if where is None:
         return
-    descriptor, temporary = tempfile.mkstemp(dir=where, prefix=".writing-")
-    with os.fdopen(descriptor, "wb") as file:
-        pickle.dump(run, file)
-    os.replace(temporary, where / name)
+    kit.write_whole(where / name, pickle.dumps(run))

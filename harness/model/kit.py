@@ -12,6 +12,7 @@ mutants, the Gradescope zip), say that they need it (need_checkout).
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent  # harness/
@@ -71,3 +72,16 @@ def need_checkout(tool: str) -> Path:
         )
         raise SystemExit(2)
     return CHECKOUT
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all: a reader at the same moment (another grading, another
+    test worker) sees the old file or the new one, never half of one."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -251,11 +251,8 @@ def is_writing_files(pid: int) -> bool:
     """Whether the program's main thread is inside a call that writes files, and not on a
     processor this moment ("running" says nothing of where it is): busy with files, not
     spinning. Seen only now and then, and most often on a busy machine, where it matters."""
-    try:
-        call = _read(f"/proc/{pid}/syscall").split()[0]
-    except (OSError, IndexError):
-        return False
-    return call.isdigit() and int(call) in _numbers(frozenset(WRITING))
+    fields = _syscall(f"/proc/{pid}")
+    return bool(fields) and fields[0].isdigit() and int(fields[0]) in _numbers(frozenset(WRITING))
 
 
 # The waiting calls whose time limit is a pointer (NULL: no limit), and which argument it is.
@@ -276,14 +273,25 @@ def _sleeps_in(task: Path | str, calls: set[int], limits: dict[int, int] | None 
         stat = _read(f"{task}/stat")
         if stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] != b"S":
             return False
-        fields = _read(f"{task}/syscall").split()
-        call = fields[0]
-    except (OSError, IndexError, ValueError):
+    except (OSError, ValueError):
         return True
+    fields = _syscall(task)
+    if not fields:
+        return True
+    call = fields[0]
     if not call.isdigit() or int(call) not in calls:
         return False
     limit = (limits or {}).get(int(call))
     return limit is None or int(fields[1 + limit], 16) == 0
+
+
+def _syscall(task: Path | str) -> list[bytes]:
+    """/proc/.../syscall's fields: the call's number and arguments, or "running" (on a processor
+    this moment); none once it cannot be read."""
+    try:
+        return _read(f"{task}/syscall").split()
+    except OSError:
+        return []
 
 
 def _read(path: str) -> bytes:
