@@ -13,8 +13,8 @@ from harness.model.scenario import Crowd
 @dataclass(eq=False)
 class FakeUser:
     name: str
-    address: str
-    lines: list[bytes] = field(default_factory=list)
+    endpoint: str
+    received_lines: list[bytes] = field(default_factory=list)
     partial: bytes = b""
 
 
@@ -23,7 +23,7 @@ def welcome(n):
 
 
 def joined(user, n):
-    return f"> New user {user.address} entered {users_online(n)}".encode()
+    return f"> New user {user.endpoint} entered {users_online(n)}".encode()
 
 
 def book_of(users=3, messages=2, **more):
@@ -31,7 +31,7 @@ def book_of(users=3, messages=2, **more):
     book = Book(Crowd(users=users, messages=messages, talkers=more.pop("talkers", users), **more))
     people = [FakeUser(f"user{n}", f"127.0.0.1:{40000 + n}") for n in range(1, users + 1)]
     for n, user in enumerate(people, start=1):
-        user.lines = [welcome(n)] + [joined(later, m) for m, later in enumerate(people, start=1) if m > n]
+        user.received_lines = [welcome(n)] + [joined(later, m) for m, later in enumerate(people, start=1) if m > n]
         book.arrived(user)
     book.check_served()
     book.plan()
@@ -41,10 +41,10 @@ def book_of(users=3, messages=2, **more):
 def relay(book, people):
     """What a correct server delivers: every talker's lines to everyone else, one talker after another."""
     for talker in book.talkers:
-        for text in book.sent[talker.address]:
+        for text in book.sent[talker.endpoint]:
             for user in people:
                 if user is not talker:
-                    user.lines.append(f"[{talker.address}] ".encode() + text)
+                    user.received_lines.append(f"[{talker.endpoint}] ".encode() + text)
 
 
 def test_a_correct_stream_passes():
@@ -57,11 +57,11 @@ def test_lines_of_different_talkers_may_interleave():
     book, people = book_of()
     relay(book, people)
     user = people[0]
-    head, talk = user.lines[:3], user.lines[3:]
-    user.lines = head + talk[::-1]  # each talker's lines reversed
+    head, talk = user.received_lines[:3], user.received_lines[3:]
+    user.received_lines = head + talk[::-1]  # each talker's lines reversed
     with pytest.raises(StreamError, match="expected line 1 from user"):
         book.check_talk()
-    user.lines = [*head, talk[2], talk[0], talk[3], talk[1]]  # user2 and user3 interleaved, each in order
+    user.received_lines = [*head, talk[2], talk[0], talk[3], talk[1]]  # user2 and user3 interleaved, each in order
     book.check_talk()
 
 
@@ -81,7 +81,7 @@ def test_lines_of_different_talkers_may_interleave():
 def test_each_kind_of_wrong_stream_is_named(spoil, message):
     book, people = book_of()
     relay(book, people)
-    people[0].lines = spoil(people[0].lines)
+    people[0].received_lines = spoil(people[0].received_lines)
     with pytest.raises(StreamError, match=message):
         book.check_talk()
 
@@ -96,33 +96,33 @@ def test_an_unfinished_line_is_named():
 
 def test_a_user_who_left_half_way_counts_with_the_same_prefix_for_everyone():
     book, people = book_of(users=4, messages=4, leavers=1)
-    leaver = next(user for user in people if user.address in book.departing)
-    assert len(book.sent[leaver.address]) == 2  # half of its lines
+    leaver = next(user for user in people if user.endpoint in book.departing)
+    assert len(book.sent[leaver.endpoint]) == 2  # half of its lines
     relay(book, people)
     for user in people:
         if user is not leaver:
-            user.lines.append(f"< The user {leaver.address} left {users_online(3)}".encode())
+            user.received_lines.append(f"< The user {leaver.endpoint} left {users_online(3)}".encode())
     book.check_talk()
     # One user missed the leaver's last line while another got it: a line was lost.
     book, people = book_of(users=4, messages=4, leavers=1)
-    leaver = next(user for user in people if user.address in book.departing)
+    leaver = next(user for user in people if user.endpoint in book.departing)
     relay(book, people)
     staying = [user for user in people if user is not leaver]
     for user in staying:
-        user.lines.append(f"< The user {leaver.address} left {users_online(3)}".encode())
-    last = f"[{leaver.address}] ".encode() + book.sent[leaver.address][-1]
-    staying[-1].lines.remove(last)
+        user.received_lines.append(f"< The user {leaver.endpoint} left {users_online(3)}".encode())
+    last = f"[{leaver.endpoint}] ".encode() + book.sent[leaver.endpoint][-1]
+    staying[-1].received_lines.remove(last)
     with pytest.raises(StreamError, match=r"expected the 2 lines of user\d \(who left\) others got; received 1"):
         book.check_talk()
 
 
 def test_leave_notices_count_down_from_the_room():
     book, people = book_of(users=4, messages=4, leavers=1)
-    leaver = next(user for user in people if user.address in book.departing)
+    leaver = next(user for user in people if user.endpoint in book.departing)
     relay(book, people)
     for user in people:
         if user is not leaver:
-            user.lines.append(f"< The user {leaver.address} left {users_online(4)}".encode())
+            user.received_lines.append(f"< The user {leaver.endpoint} left {users_online(4)}".encode())
     with pytest.raises(StreamError, match="expected the leave notice"):
         book.check_talk()
 
@@ -153,9 +153,9 @@ def server_output(book, people):
     lines = [f"Chat Server started on port {book.port}.".encode()]
     lines += [joined(user, n) for n, user in enumerate(people, start=1)]
     for talker in book.talkers:
-        lines += [f"[{talker.address}] ".encode() + text for text in book.sent[talker.address]]
+        lines += [f"[{talker.endpoint}] ".encode() + text for text in book.sent[talker.endpoint]]
     lines += [
-        f"< The user {user.address} left {users_online(len(people) - n)}".encode() for n, user in enumerate(people, 1)
+        f"< The user {user.endpoint} left {users_online(len(people) - n)}".encode() for n, user in enumerate(people, 1)
     ]
     return b"\r\n".join(lines) + b"\r\n"
 

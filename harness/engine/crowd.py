@@ -11,14 +11,12 @@ must have, and the server waiting in a system call with nothing more to read.
 
 import dataclasses
 import resource
-import selectors
-import socket
-import struct
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from harness.engine import streams
+from harness.engine.robot import Robot
 from harness.engine.room import (
     HOST,
     POLL,
@@ -41,157 +39,49 @@ from harness.system.procs import is_idle
 from harness.system.tcpinfo import unread_at
 
 BATCH = 50  # users connecting at once: a bigger batch would overrun a listen() backlog of 128
-RECV_SIZE = 1 << 18
-LAGGER_BUFFER = 4096  # bytes; the kernel doubles it, and keeps at least a few kilobytes
-LAGGER_SEGMENT = 1024  # bytes a TCP segment to a lagger may carry
 FREEZE_PATIENCE = 0.1  # seconds a server may wait while others' bytes wait for it, before it counts as frozen
 FILES_NEEDED_BESIDES = 64  # descriptors the harness itself uses, beyond one per user
 
 
-class User:
-    """One robot user: a non-blocking socket, the lines it received, the bytes it has to send."""
-
-    def __init__(self, number: int, port: int, lags: bool = False) -> None:
-        self.name = f"user{number}"
-        self.lags = lags  # does not read while the others talk
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if lags:  # small buffers at both ends: the server's send() soon takes only part of it
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, LAGGER_BUFFER)
-            # On loopback the server's send buffer grows with the segment size (64 KB) to
-            # megabytes; small segments keep it small, as on a real network.
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, LAGGER_SEGMENT)
-        self.sock.settimeout(5)
-        self.sock.connect((HOST, port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.setblocking(False)
-        host, user_port = self.sock.getsockname()
-        self.address = f"{host}:{user_port}"
-        self.received = bytearray()  # every byte, as it came
-        self.complete = 0  # how many whole lines are in it
-        self._split: tuple[int, list[bytes], bytes] = (0, [], b"")  # (bytes split, lines, partial)
-        self.eof = False
-        self.outgoing = bytearray()
-        self.then = ""  # once everything is written: "close", "reset" or ""
-
-    def read(self, buffer: memoryview) -> None:
-        """Take what arrived, through the hall's buffer: a fresh 256 KB for every recv() would
-        cost a page-faulting allocation each time."""
-        try:
-            size = self.sock.recv_into(buffer)
-        except BlockingIOError:
-            return
-        except OSError:
-            size = 0
-        if not size:
-            self.eof = True
-            return
-        start = len(self.received)
-        self.received += buffer[:size]
-        self.complete += self.received.count(b"\n", start)
-
-    @property
-    def lines(self) -> list[bytes]:
-        """The whole lines received so far (split once per new arrival, when asked)."""
-        return self._lines_and_partial()[0]
-
-    @property
-    def partial(self) -> bytes:
-        """The start of a line whose end has not come (yet)."""
-        return self._lines_and_partial()[1]
-
-    def _lines_and_partial(self) -> tuple[list[bytes], bytes]:
-        if self._split[0] != len(self.received):
-            *lines, partial = bytes(self.received).split(b"\n")
-            self._split = (len(self.received), lines, partial)
-        return self._split[1], self._split[2]
-
-    def write(self) -> bool:
-        """Send what the socket takes; True once everything is gone."""
-        try:
-            del self.outgoing[: self.sock.send(self.outgoing)]
-        except BlockingIOError:
-            return False
-        except OSError:  # the server hung up on us: nothing more will be taken
-            self.outgoing.clear()
-        return not self.outgoing
-
-    def hang_up(self, how: str) -> None:
-        if how == "reset":  # SO_LINGER 0: close() sends a TCP reset, as a killed program's may
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.sock.close()
-        self.eof, self.then = True, ""
-
-
 class Hall:
-    """The users and the server's terminal, read by one selector (select() stops at 1024)."""
+    """The crowd's users and the server's terminal, all in the room's one loop: the users are
+    robots with no timeline, watched again only when what they want changes (hundreds of
+    them, read thousands of times a second), not at every pump as a room's few members are."""
 
     def __init__(self, room: Room, server: Terminal) -> None:
         self.room, self.server = room, server
-        self.users: list[User] = []
-        self.paused: set[User] = set()  # users that do not read for now
+        self.loop = room.loop
+        self.users: list[Robot] = []
         self._output_seen, self._output = 0, bytearray()
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(server, selectors.EVENT_READ)
-        self.buffer = memoryview(bytearray(RECV_SIZE))  # every user reads through it (User.read)
 
-    def add(self, user: User) -> None:
+    def add(self, user: Robot) -> None:
         self.users.append(user)
-        self._watch(user)
+        self.loop.watch(user)
 
-    def _watch(self, user: User) -> None:
-        """Watch the user for what it can do now: read (unless paused), write (if it has to)."""
-        events = 0 if user.eof else (0 if user in self.paused else selectors.EVENT_READ)
-        events |= selectors.EVENT_WRITE if user.outgoing and not user.eof else 0
-        try:
-            key = self.selector.get_key(user.sock) if user.sock.fileno() != -1 else None
-        except KeyError:
-            key = None
-        if key is None and events:
-            self.selector.register(user.sock, events, user)
-        elif key is not None and not events:
-            self.selector.unregister(user.sock)
-        elif key is not None and key.events != events:
-            self.selector.modify(user.sock, events, user)
-
-    def hang_up(self, user: User, how: str) -> None:
-        """Close (or reset) the user's connection; unwatched first, as its descriptor goes."""
-        user.eof, user.outgoing = True, bytearray()
-        self._watch(user)
+    def hang_up(self, user: Robot, how: str) -> None:
+        """Close (or reset) the user's connection."""
         user.hang_up(how)
+        self.loop.watch(user)
 
-    def pause(self, users: list[User], paused: bool) -> None:
+    def pause(self, users: list[Robot], paused: bool) -> None:
+        """Users that do not read for now (paused), or read again."""
         for user in users:
-            self.paused.add(user) if paused else self.paused.discard(user)
-            self._watch(user)
+            user.reads = not paused
+            self.loop.watch(user)
+
+    @property
+    def paused(self) -> list[Robot]:
+        return [user for user in self.users if not user.reads]
 
     def pump(self, timeout: float) -> bool:
-        """Read and write what the users and the server's terminal can; True if any could."""
-        happened = self.selector.select(timeout)
-        for key, events in happened:
-            if key.data is None:  # the server's terminal
-                self.server.read_available()
-                if self.server.eof:
-                    self.selector.unregister(self.server)
-                continue
-            user = key.data
-            if events & selectors.EVENT_WRITE and user.write() and user.then:
-                self.hang_up(user, user.then)
-                continue
-            if events & selectors.EVENT_READ:
-                user.read(self.buffer)
-                if not user.eof and not events & selectors.EVENT_WRITE:
-                    continue  # watched as before: the most common case, thousands of times a second
-            self._watch(user)
-        return bool(happened)
+        return self.room.pump(timeout)
 
-    def send(self, user: User, data: bytes, then: str = "") -> None:
+    def send(self, user: Robot, data: bytes, then: str = "") -> None:
         """Queue data; `then` = "close" or "reset": hang up that way once it has all gone."""
-        user.outgoing += data
-        user.then = then
-        if user.write() and then:
-            self.hang_up(user, then)
-        else:
-            self._watch(user)
+        user.queue(data, then)
+        if user.write_some() and then:
+            user.hang_up(then)
+        self.loop.watch(user)
 
     def wait_until(
         self, condition, timeout: float, what: str, poll: float | None = None, progress: Callable[[], int] | None = None
@@ -233,12 +123,11 @@ class Hall:
         watches changes nothing: an idle server would have been woken by one it watches.)"""
         if any(user.outgoing or user.then for user in self.users):
             return False
-        return not self.selector.select(0) and is_idle(self.server.pid)
+        return not self.loop.anything_to_read() and is_idle(self.server.pid)
 
     def close(self) -> None:
         for user in self.users:
-            user.sock.close()
-        self.selector.close()
+            user.close()
 
 
 def run(scenario: Scenario, server: Path, client: Path, timeout: float) -> Outcome:
@@ -253,7 +142,7 @@ def run(scenario: Scenario, server: Path, client: Path, timeout: float) -> Outco
     with Room(server, client, rows=scenario.rows, cols=scenario.cols) as room:
         terminal = room.start_server("server", [HOST, str(free_port())], taken=crowd.taken)
         hall = Hall(room, terminal)
-        book: streams.Book[User] = streams.Book(crowd)
+        book: streams.Book[Robot] = streams.Book(crowd)
         try:
             for number, step in enumerate(scenario.steps, start=1):
                 phase_started = time.monotonic()
@@ -286,7 +175,7 @@ def _enough_descriptors(users: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
 
 
-def _start(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:
+def _start(hall: Hall, book: "streams.Book[Robot]", crowd: Crowd, timeout: float) -> None:
     """Wait for the start line; a server that printed another first line and then waits for
     input will not print it: that is said at once."""
 
@@ -305,45 +194,47 @@ def _start(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float)
     hall.wait_until(started, timeout, "waiting for its start line", poll=POLL)
 
 
-def _connect(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:
+def _connect(hall: Hall, book: "streams.Book[Robot]", crowd: Crowd, timeout: float) -> None:
     for first in range(1, crowd.users + 1, BATCH):
         batch = []
         for number in range(first, min(first + BATCH, crowd.users + 1)):
             try:
-                user = User(number, book.port, lags=book.lags(number))
+                user = Robot(f"user{number}", (HOST, book.port), None, lags=book.lags(number))
             except OSError as error:
                 problem = f"user{number}: expected to connect, but it could not: {error.strerror or error}"
                 raise StreamError(f"user{number}", problem) from None
             hall.add(user)
             batch.append(user)
         hall.wait_until(
-            lambda b=batch: all(u.lines or u.eof or u.partial for u in b), timeout, f"connecting users {first} and on"
+            lambda b=batch: all(u.received_lines or u.eof or u.partial for u in b),
+            timeout,
+            f"connecting users {first} and on",
         )
-        unfinished = [user for user in batch if not user.lines and not user.eof]
+        unfinished = [user for user in batch if not user.received_lines and not user.eof]
         if unfinished:  # the rest of a line cut across sends, or a line that never ends?
             settled_by = time.monotonic() + QUIET_PATIENCE
             hall.wait_until(
                 lambda these=unfinished, by=settled_by: (
-                    all(u.lines for u in these) or hall.quiet(book.port) or time.monotonic() > by
+                    all(u.received_lines for u in these) or hall.quiet(book.port) or time.monotonic() > by
                 ),
                 timeout,
                 "waiting for the end of a welcome",
                 poll=POLL,
             )
         for user in batch:
-            if not user.lines and user.partial:
+            if not user.received_lines and user.partial:
                 shown = repr(user.partial[:60]) + (
                     f" and {len(user.partial) - 60} bytes more" if len(user.partial) > 60 else ""
                 )
                 problem = f"{user.name}: expected a welcome line, but it received {shown}, with no line end"
                 raise StreamError(user.name, f"{problem}: {NO_LINE_END}")
             book.arrived(user)  # raises StreamError for a first line that is neither welcome nor refusal
-            if user.address in book.refused:
+            if user.endpoint in book.refused:
                 hall.hang_up(user, "close")
     book.check_served()
 
 
-def _talk(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:
+def _talk(hall: Hall, book: "streams.Book[Robot]", crowd: Crowd, timeout: float) -> None:
     """Everyone talks at once while the laggers do not read: the server must keep their
     lines for later (a blocking send() would freeze the room here), then deliver them.
     Waits on counts: the lines each user must have, known once the server has printed who
@@ -392,7 +283,7 @@ class RoomFroze(StreamError):
     """Said as it is: the lines missing at that moment are the freeze's doing, not lost."""
 
 
-def _wait_for_lines(hall: Hall, book: "streams.Book[User]", users: list, timeout: float, what: str) -> None:
+def _wait_for_lines(hall: Hall, book: "streams.Book[Robot]", users: list, timeout: float, what: str) -> None:
     """Wait until each user has every line it must get. A room that falls quiet short of that
     (nothing to read or write, the server waiting with nothing unread) or whose server runs
     flat out sending nothing will not get there: said at once, not after the timeout. A room
@@ -405,7 +296,7 @@ def _wait_for_lines(hall: Hall, book: "streams.Book[User]", users: list, timeout
     def arrived() -> bool:
         nonlocal next_look, stopped
         wanted = book.wanted(hall.server_output())
-        if wanted is not None and all(user.complete >= wanted[user.address] for user in users):
+        if wanted is not None and all(user.complete >= wanted[user.endpoint] for user in users):
             return True
         if time.monotonic() < next_look:
             return False
@@ -437,7 +328,7 @@ def _wait_for_lines(hall: Hall, book: "streams.Book[User]", users: list, timeout
         raise ended_early
 
 
-def _everyone_leaves(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:
+def _everyone_leaves(hall: Hall, book: "streams.Book[Robot]", crowd: Crowd, timeout: float) -> None:
     for user in book.staying():
         hall.hang_up(user, "close")
 
@@ -453,10 +344,10 @@ def _everyone_leaves(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeo
     book.check_server(hall.server_output())
 
 
-def _last_user(hall: Hall, book: "streams.Book[User]", crowd: Crowd, timeout: float) -> None:
-    user = User(crowd.users + 1, book.port)
+def _last_user(hall: Hall, book: "streams.Book[Robot]", crowd: Crowd, timeout: float) -> None:
+    user = Robot(f"user{crowd.users + 1}", (HOST, book.port), None)
     hall.add(user)
-    hall.wait_until(lambda: user.lines or user.eof, timeout, "waiting for the last user's welcome")
+    hall.wait_until(lambda: user.received_lines or user.eof, timeout, "waiting for the last user's welcome")
     book.check_last(user)
 
 

@@ -1,97 +1,175 @@
 """Members with no terminal, that speak raw bytes: a robot client, and a fake server.
 
 Both send exact bytes (split, glued, invalid) and keep what they hear, so a check can see
-what a program really sent, not only what a screen shows."""
+what a program really sent, not only what a screen shows. A crowd's hundreds of users are
+robots too, with no timeline: their streams are judged whole (harness/engine/streams.py)."""
 
 import socket
 import struct
 
+from harness.engine.loop import READ, WRITE
 from harness.model.timeline import Timeline
+
+LAGGER_BUFFER = 4096  # bytes; the kernel doubles it, and keeps at least a few kilobytes
+LAGGER_SEGMENT = 1024  # bytes a TCP segment to a lagger may carry
 
 
 class Wire:
-    """One TCP connection seen from the harness's end."""
+    """One TCP connection seen from the harness's end.
 
-    def __init__(self, name: str, timeline: Timeline) -> None:
+    timeline: where what it sends and receives is recorded, or None (a crowd's users)."""
+
+    def __init__(self, name: str, timeline: Timeline | None) -> None:
         self.name = name
         self.timeline = timeline
-        self.received = bytearray()
+        self.received = bytearray()  # every byte, as it came
+        self.complete = 0  # how many whole lines are in it
+        self._split: tuple[int, list[bytes], bytes] = (0, [], b"")  # (bytes split, lines, partial)
         self.outgoing = bytearray()
+        self.then = ""  # once everything queued is sent: "close", "reset", or "" (nothing)
         self.eof = False
-        self.reads = True
+        self.reads = True  # False: it does not read (for now, or ever), and the program's bytes pile up
         self.sock: socket.socket | None = None
         self.address: tuple[str, int] = ("", 0)  # our end
         self.peer: tuple[str, int] = ("", 0)  # the program's end
+        self.endpoint = ""  # our end as the server names it: "127.0.0.1:PORT"
 
     def _attach(self, sock: socket.socket) -> None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setblocking(False)
         self.sock, self.address, self.peer = sock, sock.getsockname(), sock.getpeername()
+        self.endpoint = f"{self.address[0]}:{self.address[1]}"
+
+    def _record(self, kind: str, data: bytes) -> None:
+        if self.timeline is not None:
+            self.timeline.record(self.name, kind, data)
+
+    # --- in the room's loop (harness/engine/loop.py) ---------------------------------------
 
     def fileno(self) -> int:
         assert self.sock is not None
         return self.sock.fileno()
 
-    def read_available(self) -> None:
+    def wants(self) -> int:
+        if self.sock is None:
+            return 0
+        return (READ if self.reads else 0) | (WRITE if self.outgoing else 0)
+
+    def serve(self, events: int, buffer: memoryview) -> None:
+        if events & WRITE and self.write_some() and self.then:
+            self.hang_up(self.then)
+        elif events & READ:
+            self.read_available(buffer)
+
+    # --- receiving -----------------------------------------------------------------------
+
+    def read_available(self, buffer: memoryview) -> None:
+        """Take what arrived, through the buffer given; call when select() says there is some."""
         assert self.sock is not None
         try:
-            data = self.sock.recv(65536)
+            size = self.sock.recv_into(buffer)
         except BlockingIOError:
             return
         except OSError:
-            data = b""
-        if not data:
+            size = 0
+        if not size:
             self.eof = True
             return
-        self.timeline.record(self.name, "received", data)
-        self.received += data
+        start = len(self.received)
+        self.received += buffer[:size]
+        self.complete += self.received.count(b"\n", start)
+        if self.timeline is not None:
+            self._record("received", bytes(buffer[:size]))
+
+    @property
+    def received_lines(self) -> list[bytes]:
+        """The whole lines received so far, each ended by a newline (split once per arrival, when asked)."""
+        return self._lines_and_partial()[0]
+
+    @property
+    def partial(self) -> bytes:
+        """What it received after the last newline: the start of a line whose end has not come (yet)."""
+        return self._lines_and_partial()[1]
+
+    def _lines_and_partial(self) -> tuple[list[bytes], bytes]:
+        if self._split[0] != len(self.received):
+            *lines, partial = bytes(self.received).split(b"\n")
+            self._split = (len(self.received), lines, partial)
+        return self._split[1], self._split[2]
 
     def lines(self) -> list[str]:
-        """What it received, as lines: each ended by a newline (see `unfinished` for the rest)."""
-        return self.received.decode("utf-8", "replace").split("\n")[:-1]
+        """What it received, as lines of text (as a screen's lines are; see `unfinished` for the rest)."""
+        return [line.decode("utf-8", "replace") for line in self.received_lines]
 
     @property
     def unfinished(self) -> str:
-        """What it received after the last newline: a line whose end has not arrived (yet)."""
-        return self.received.decode("utf-8", "replace").rpartition("\n")[2]
+        return self.partial.decode("utf-8", "replace")
 
-    def queue(self, data: bytes) -> None:
-        """Bytes to send; the room writes them as the program takes them (see write_some)."""
-        self.timeline.record(self.name, "sent", data)
+    # --- sending and hanging up ------------------------------------------------------------
+
+    def queue(self, data: bytes, then: str = "") -> None:
+        """Bytes to send; the room's loop writes them as the program takes them. then: "close"
+        or "reset" to hang up that way once they have all gone (the loop must watch it again)."""
+        self._record("sent", data)
         self.outgoing += data
+        self.then = then
 
-    def write_some(self) -> None:
-        """Send what the socket takes now; call when select() says it is writable."""
+    def write_some(self) -> bool:
+        """Send what the socket takes now; True once everything queued is gone."""
         assert self.sock is not None
         try:
-            sent = self.sock.send(self.outgoing)
+            del self.outgoing[: self.sock.send(self.outgoing)]
         except BlockingIOError:
-            return
-        except OSError:
-            sent = len(self.outgoing)  # the program is gone; nothing more will be taken
-        del self.outgoing[:sent]
+            return False
+        except OSError:  # the program is gone; nothing more will be taken
+            self.outgoing.clear()
+        return not self.outgoing
+
+    def hang_up(self, how: str) -> None:
+        """Close ("close") or close with a TCP reset ("reset"), as a crashed or killed program's
+        connection may end; what was still queued is dropped."""
+        if how == "reset" and self.sock is not None and self.sock.fileno() != -1:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.outgoing.clear()
+        self.then = ""
+        self.close()
 
     def reset(self) -> None:
-        """Close with a TCP reset, as a crashed or killed program's connection may end."""
-        if self.sock is not None:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.close()
+        self.hang_up("reset")
 
     def close(self) -> None:
         if self.sock is not None and self.sock.fileno() != -1:
-            self.timeline.record(self.name, "action", b"closed")
+            self._record("action", b"closed")
             self.sock.close()
         self.eof = True
 
 
 class Robot(Wire):
-    """A client with no terminal, connected to the server."""
+    """A client with no terminal, connected to the server.
 
-    def __init__(self, name: str, server: tuple[str, int], timeline: Timeline, reads: bool = True) -> None:
+    reads=False: a client that never reads, whose backlog grows at the server. lags: small
+    buffers at both ends, so that the server's send() soon takes only part of what it has for
+    a user who stops reading (a crowd's laggers)."""
+
+    def __init__(
+        self, name: str, server: tuple[str, int], timeline: Timeline | None, reads: bool = True, lags: bool = False
+    ) -> None:
         super().__init__(name, timeline)
-        self.reads = reads  # False: a client that never reads, whose backlog grows at the server
-        self._attach(socket.create_connection(server, timeout=5))
-        timeline.record(name, "action", f"connected from {self.address[0]}:{self.address[1]}".encode())
+        self.reads, self.lags = reads, lags
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            if lags:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, LAGGER_BUFFER)
+                # On loopback the server's send buffer grows with the segment size (64 KB) to
+                # megabytes; small segments keep it small, as on a real network.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, LAGGER_SEGMENT)
+            sock.settimeout(5)
+            sock.connect(server)
+        except BaseException:
+            sock.close()
+            raise
+        self._attach(sock)
+        self._record("action", f"connected from {self.endpoint}".encode())
 
 
 class FakeServer(Wire):
@@ -102,7 +180,7 @@ class FakeServer(Wire):
         self.listener = socket.create_server((host, 0))
         self.listener.setblocking(False)
         self.port: int = self.listener.getsockname()[1]
-        timeline.record(name, "action", f"listening on {host}:{self.port}".encode())
+        self._record("action", f"listening on {host}:{self.port}".encode())
 
     @property
     def connected(self) -> bool:
@@ -111,9 +189,12 @@ class FakeServer(Wire):
     def fileno(self) -> int:
         return self.sock.fileno() if self.sock is not None else self.listener.fileno()
 
-    def read_available(self) -> None:
+    def wants(self) -> int:
+        return super().wants() if self.sock is not None else READ  # a client to accept
+
+    def read_available(self, buffer: memoryview) -> None:
         if self.sock is not None:
-            super().read_available()
+            super().read_available(buffer)
             return
         try:
             sock, _ = self.listener.accept()
@@ -121,7 +202,7 @@ class FakeServer(Wire):
             return
         self._attach(sock)
         self.listener.close()
-        self.timeline.record(self.name, "action", f"accepted {self.peer[0]}:{self.peer[1]}".encode())
+        self._record("action", f"accepted {self.peer[0]}:{self.peer[1]}".encode())
 
     def close(self) -> None:
         self.listener.close()

@@ -1,14 +1,15 @@
-"""A room: the server, its clients and robots, all read by one loop, all ended on the way out.
+"""A room: the server, its clients and robots, all read by one loop (harness/engine/loop.py),
+all ended on the way out.
 
 Every wait goes through `wait_until`, which keeps reading every terminal and socket while
 it waits (a pty nobody reads blocks its writer after ~18 KB) and gives up at a deadline.
 """
 
-import select
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from harness.engine.loop import Loop
 from harness.engine.robot import FakeServer, Robot, Wire
 from harness.engine.terminal import Terminal
 from harness.model import kit
@@ -73,31 +74,13 @@ def wait_while_pumping(
     return True
 
 
-def ready(readers: list, writers: list, timeout: float) -> tuple[list, list]:
-    """Which can be read and which written, waiting at most timeout for the first. poll(),
-    not select(): other rooms in this process (a crowd's) may hold descriptors past 1024."""
-    poller = select.poll()
-    wanted: dict[int, int] = {}
-    for member in readers:
-        wanted[member.fileno()] = wanted.get(member.fileno(), 0) | select.POLLIN
-    for member in writers:
-        wanted[member.fileno()] = wanted.get(member.fileno(), 0) | select.POLLOUT
-    for fd, mask in wanted.items():
-        poller.register(fd, mask)
-    events = dict(poller.poll(max(timeout, 0) * 1000))
-    can_read, can_write = select.POLLIN | select.POLLHUP | select.POLLERR, select.POLLOUT | select.POLLERR
-    return (
-        [m for m in readers if events.get(m.fileno(), 0) & can_read],
-        [m for m in writers if events.get(m.fileno(), 0) & can_write],
-    )
-
-
 class Room:
     def __init__(self, server: Path, client: Path, rows: int = 200, cols: int = 120) -> None:
         self.server_program, self.client_program = server, client
         self.rows, self.cols = rows, cols
         self.timeline = Timeline()
         self.members: dict[str, Terminal | Wire] = {}
+        self.loop = Loop()  # reads and writes the members, and any other wires (a crowd's users)
         self.port = 0  # where clients connect: the server's, once chosen or learned
         # In a graded check (containment.confined), programs run contained, from a folder of their own.
         self.confinement = containment.current()
@@ -162,20 +145,19 @@ class Room:
     # --- reading and waiting ------------------------------------------------------------
 
     def pump(self, timeout: float) -> bool:
-        """Read whatever any member has to give, waiting at most timeout for the first byte;
-        True if there was anything to read or write."""
-        members = [m for m in self.members.values() if not m.eof]
-        readers = [m for m in members if getattr(m, "reads", True)]
-        writers = [m for m in members if isinstance(m, Wire) and m.outgoing and m.sock is not None]
-        if not readers and not writers:
+        """Read whatever any member has to give, and send what waits to be sent, waiting at
+        most timeout for the first; True if there was anything to read or write."""
+        self._watch_members()
+        if not self.loop.watching():
             time.sleep(min(timeout, POLL))  # only a process's exit status can still change
             return False
-        readable, writable = ready(readers, writers, timeout)
-        for member in readable:
-            member.read_available()
-        for wire in writable:
-            wire.write_some()
-        return bool(readable or writable)
+        return self.loop.pump(timeout)
+
+    def _watch_members(self) -> None:
+        """The loop watches each member for what it wants now: the room's few members may each
+        have changed since the last look (bytes queued, a program ended, a client accepted)."""
+        for member in self.members.values():
+            self.loop.watch(member)
 
     def wait_until(self, condition: Callable[[], bool], timeout: float, poll: float | None = None) -> bool:
         """Read until condition() holds (True) or timeout seconds pass (False).
@@ -196,11 +178,12 @@ class Room:
         # sleep is readable by then (polling a pty's end flushes what is on its way to it).
         if not all(is_idle(t.pid, t.deadline_is_work) for t in terminals):
             return False
-        wires = [m for m in self.members.values() if isinstance(m, Wire) and m.reads and not m.eof]
-        if ready([*terminals, *wires], [], 0)[0]:
+        self._watch_members()
+        if self.loop.anything_to_read():
             return False
         if not unread_too:
             return True
+        wires = [m for m in self.members.values() if isinstance(m, Wire) and m.reads and not m.eof]
         return all(_unread(wire) == 0 for wire in wires if wire.peer[1])
 
     def spinning(self, progress: Callable[[], int] | None = None) -> "SpinWatch":
@@ -242,6 +225,7 @@ class Room:
                     member.close()
             except BaseException as error:  # even Ctrl-C: end the others first, then raise
                 errors.append(error)
+        self.loop.close()
         if self.workdir is not None:  # once nothing runs that could write to it
             self.workdir.remove()
         if errors:

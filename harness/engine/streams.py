@@ -29,19 +29,20 @@ PADDING = "-" * 90
 
 
 class Member(Protocol):
-    """What the book reads of a user (crowd.User, whose lines and partial are properties)."""
+    """What the book reads of a user (a robot, harness/engine/robot.py): its name, its end of
+    the connection as the server names it, the whole lines it received and the rest."""
 
     name: str
-    address: str
+    endpoint: str
 
     @property
-    def lines(self) -> list[bytes]: ...
+    def received_lines(self) -> list[bytes]: ...
 
     @property
     def partial(self) -> bytes: ...
 
 
-M = TypeVar("M", bound=Member)  # the users a Book records: crowd.User in a crowd run
+M = TypeVar("M", bound=Member)  # the users a Book records: robots in a crowd run
 
 
 class StreamError(Exception):
@@ -96,9 +97,9 @@ class Book(Generic[M]):
         self.refused: set[str] = set()
         self.order: list[M] = []  # served users, in the order the server counted them
         self.talkers: list[M] = []
-        self.departing: dict[str, str] = {}  # address -> "close" or "reset"
-        self.sent: dict[str, list[bytes]] = {}  # address -> the texts it sends
-        self.relayed: dict[str, int] = {}  # address -> how many of its lines everyone got
+        self.departing: dict[str, str] = {}  # endpoint -> "close" or "reset"
+        self.sent: dict[str, list[bytes]] = {}  # endpoint -> the texts it sends
+        self.relayed: dict[str, int] = {}  # endpoint -> how many of its lines everyone got
         self.leave_order: list[bytes] = []  # departing addresses, in the order notices came
         self._wanted: dict[str, int] | None = None  # what wanted() found, once it is final
         self._codes: dict[bytes, tuple[int, int]] = {}  # every line a talker sent -> (talker, line)
@@ -114,9 +115,9 @@ class Book(Generic[M]):
 
     def arrived(self, user: M) -> None:
         """A user's first line: the welcome (noting its count) or, if allowed, the refusal."""
-        first = user.lines[0] if user.lines else None
+        first = user.received_lines[0] if user.received_lines else None
         if first == ROOM_FULL and self.crowd.may_refuse:
-            self.refused.add(user.address)
+            self.refused.add(user.endpoint)
             return
         found = WELCOME.fullmatch(first or b"")
         if found is None:
@@ -155,13 +156,13 @@ class Book(Generic[M]):
         stride = max(1, len(self.talkers) // max(1, departing))
         chosen = self.talkers[1::stride][:departing]
         for index, user in enumerate(chosen):
-            self.departing[user.address] = "close" if index < self.crowd.leavers else "reset"
+            self.departing[user.endpoint] = "close" if index < self.crowd.leavers else "reset"
         plan = []
         for user in self.talkers:
             texts = [f"{user.name} line {k}: ça va {PADDING}".encode() for k in range(1, self.crowd.messages + 1)]
-            how = self.departing.get(user.address, "")
-            self.sent[user.address] = texts[: len(texts) // 2] if how else texts
-            plan.append((user, self.sent[user.address], how))
+            how = self.departing.get(user.endpoint, "")
+            self.sent[user.endpoint] = texts[: len(texts) // 2] if how else texts
+            plan.append((user, self.sent[user.endpoint], how))
         return plan
 
     def lags(self, number: int) -> bool:
@@ -178,7 +179,7 @@ class Book(Generic[M]):
         return [user for user in self.staying() if getattr(user, "lags", False)]
 
     def staying(self) -> list[M]:
-        return [user for user in self.order if user.address not in self.departing]
+        return [user for user in self.order if user.endpoint not in self.departing]
 
     def wanted(self, raw: bytes | bytearray) -> dict[str, int] | None:
         """How many lines each staying user must have by the end of the talk, once the server
@@ -188,10 +189,10 @@ class Book(Generic[M]):
         if not all(LEAVE + address.encode() + LEFT in raw for address in self.departing):
             return None
         heard = {address: raw.count(b"[" + address.encode() + b"] ") for address in self.departing}
-        talk = {u.address: heard.get(u.address, len(self.sent[u.address])) for u in self.talkers}
+        talk = {u.endpoint: heard.get(u.endpoint, len(self.sent[u.endpoint])) for u in self.talkers}
         total = sum(talk.values()) + len(self.departing)
         self._wanted = {
-            user.address: len(self.order) - position + 1 + total - talk.get(user.address, 0)
+            user.endpoint: len(self.order) - position + 1 + total - talk.get(user.endpoint, 0)
             for position, user in enumerate(self.order, start=1)
         }
         return self._wanted
@@ -199,7 +200,7 @@ class Book(Generic[M]):
     def check_talk(self, users: list[M] | None = None) -> None:
         """Every user who stayed (or these users) got exactly what it should have, so far."""
         for position, user in enumerate(self.order, start=1):
-            if user.address in self.departing or (users is not None and user not in users):
+            if user.endpoint in self.departing or (users is not None and user not in users):
                 continue
             if user.partial:
                 raise StreamError(
@@ -209,7 +210,7 @@ class Book(Generic[M]):
             self._check_stream(user, position)
 
     def _check_stream(self, user: M, position: int) -> None:
-        lines = user.lines
+        lines = user.received_lines
         welcome = protocol.WELCOME.format(online=users_online(position)).encode()
         if lines[0] != welcome:
             raise StreamError(user.name, f"{user.name}: expected {_show(welcome)} first, but saw {_show(lines[0])}")
@@ -233,9 +234,9 @@ class Book(Generic[M]):
         came; and the other lines. A crowd's users get 400,000 lines: this is the fast way."""
         if not self._codes:
             self._codes = {
-                b"[" + talker.address.encode() + b"] " + text: (number, k)
+                b"[" + talker.endpoint.encode() + b"] " + text: (number, k)
                 for number, talker in enumerate(self.talkers)
-                for k, text in enumerate(self.sent[talker.address])
+                for k, text in enumerate(self.sent[talker.endpoint])
             }
         found = list(map(self._codes.get, lines))
         chat = [code for code in found if code is not None]
@@ -249,12 +250,12 @@ class Book(Generic[M]):
         if len(self.relayed) < len(self.departing):  # the first user: how many lines of those who left?
             counts = Counter(map(by_talker, chat))
             for number, talker in enumerate(self.talkers):
-                if talker.address in self.departing:
-                    self.relayed.setdefault(talker.address, counts[number])
+                if talker.endpoint in self.departing:
+                    self.relayed.setdefault(talker.endpoint, counts[number])
         if self._expected is None:
             self._expected = []
             for number, talker in enumerate(self.talkers):
-                count = self.relayed.get(talker.address, len(self.sent[talker.address]))
+                count = self.relayed.get(talker.endpoint, len(self.sent[talker.endpoint]))
                 self._expected.append([(number, k) for k in range(count)])
         expected = [
             code for number, codes in enumerate(self._expected) if self.talkers[number] is not user for code in codes
@@ -264,7 +265,7 @@ class Book(Generic[M]):
     def _check_joins(self, who: str, seen: list[bytes], position: int) -> None:
         """The join notices of the users after `position`, in order (0: all, as the server prints them)."""
         expected = [
-            protocol.JOINED.format(who=u.address, online=users_online(n)).encode() for n, u in self._after(position)
+            protocol.JOINED.format(who=u.endpoint, online=users_online(n)).encode() for n, u in self._after(position)
         ]
         for want, got in zip(expected, seen, strict=False):
             if want != got:
@@ -276,19 +277,19 @@ class Book(Generic[M]):
         return [(n, u) for n, u in enumerate(self.order, start=1) if n > position]
 
     def _check_messages(self, user: M, by_sender: dict[bytes, list[bytes]]) -> None:
-        own = user.address.encode()
+        own = user.endpoint.encode()
         if own in by_sender:
             line = _show(by_sender[own][0])
             raise StreamError(user.name, f"{user.name}: expected never to get its own lines, but received {line}")
-        talkers = {u.address.encode(): u for u in self.talkers}
+        talkers = {u.endpoint.encode(): u for u in self.talkers}
         for sender in by_sender.keys() - talkers.keys():
             problem = f"expected lines from the talkers only, but received one from {sender.decode()}"
             raise StreamError(user.name, f"{user.name}: {problem}")
         for address, talker in talkers.items():
             if address == own:
                 continue
-            got, sent = by_sender.get(address, []), self.sent[talker.address]
-            departed = talker.address in self.departing
+            got, sent = by_sender.get(address, []), self.sent[talker.endpoint]
+            departed = talker.endpoint in self.departing
             self._check_one_sender(user, talker, got, sent, departed)
 
     def _check_one_sender(self, user: M, talker: M, got: list[bytes], sent: list[bytes], departed: bool):
@@ -305,7 +306,7 @@ class Book(Generic[M]):
             problem = f"expected the {len(sent)} lines {talker.name} sent, but received {count}"
             raise StreamError(user.name, f"{user.name}: {problem}")
         if departed:  # it left half-way: the server relays what it read before, to everyone alike
-            first = self.relayed.setdefault(talker.address, count)
+            first = self.relayed.setdefault(talker.endpoint, count)
             if first != count:
                 problem = f"expected the {first} lines of {talker.name} (who left) others got; received {count}"
                 raise StreamError(user.name, f"{user.name}: {problem}")
@@ -340,8 +341,8 @@ class Book(Generic[M]):
                 raise StreamError("server", f"the server: {problem}")
         self._check_joins("the server", kinds.joins, 0)
         for talker in self.talkers:
-            got, sent = kinds.by_sender.pop(talker.address.encode(), []), self.sent[talker.address]
-            want = sent[: self.relayed[talker.address]] if talker.address in self.departing else sent
+            got, sent = kinds.by_sender.pop(talker.endpoint.encode(), []), self.sent[talker.endpoint]
+            want = sent[: self.relayed[talker.endpoint]] if talker.endpoint in self.departing else sent
             if got != want:
                 problem = f"expected the server to print the {len(want)} lines of {talker.name} it relayed"
                 how = f"it printed {len(got)}" if len(got) != len(want) else "they differ"
@@ -349,12 +350,12 @@ class Book(Generic[M]):
         if kinds.by_sender:
             sender = next(iter(kinds.by_sender)).decode()
             raise StreamError("server", f"expected lines from talkers only, but the server printed some from {sender}")
-        self._check_leaves("the server", kinds.leaves, {u.address.encode() for u in self.order})
+        self._check_leaves("the server", kinds.leaves, {u.endpoint.encode() for u in self.order})
 
     def check_last(self, user: M) -> None:
         welcome = protocol.WELCOME.format(online=users_online(1)).encode()
-        if user.lines[:1] != [welcome]:
-            seen = _show(user.lines[0]) if user.lines else "nothing"
+        if user.received_lines[:1] != [welcome]:
+            seen = _show(user.received_lines[0]) if user.received_lines else "nothing"
             raise StreamError(
                 user.name, f"expected a user arriving after everyone left to see {_show(welcome)}, but saw {seen}"
             )

@@ -15,6 +15,7 @@ from pathlib import Path
 import pexpect
 from pexpect import fdpexpect
 
+from harness.engine.loop import READ
 from harness.engine.screen import Screen
 from harness.model.timeline import Timeline
 from harness.system import spawn
@@ -82,6 +83,12 @@ class Terminal:
 
     def fileno(self) -> int:
         return self.fd
+
+    def wants(self) -> int:  # in the room's loop (harness/engine/loop.py): what it printed
+        return READ
+
+    def serve(self, events: int, buffer: memoryview) -> None:
+        self.read_available()
 
     def read_available(self) -> None:
         """Take what the program printed; call only when select() says there is some."""
