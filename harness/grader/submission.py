@@ -23,6 +23,11 @@ class SubmissionError(Exception):
         self.ambiguous = ambiguous
 
 
+def submissions(class_folder: Path) -> list[Path]:
+    """A class's submissions: every subfolder, by name; not hidden ones such as .git."""
+    return sorted(path for path in class_folder.iterdir() if path.is_dir() and not path.name.startswith("."))
+
+
 def locate(upload: Path) -> Path:
     """The folder whose srv.py and cli.py are graded (see the module's docstring)."""
     level = [upload]

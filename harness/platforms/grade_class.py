@@ -30,16 +30,10 @@ from harness.outputs import results
 DEFAULT_OUT = Path("grades")
 SUMMARY = "summary.csv"
 RESULTS = "results.json"
-PROGRAMS = ("srv.py", "cli.py")
-
-
-def submissions(folder: Path) -> list[Path]:
-    """Every subfolder, by name; not hidden ones such as .git."""
-    return sorted(path for path in folder.iterdir() if path.is_dir() and not path.name.startswith("."))
 
 
 def missing(folder: Path) -> list[str]:
-    return [name for name in PROGRAMS if not (folder / name).is_file()]
+    return [name for name in submission.PROGRAMS if not (folder / name).is_file()]
 
 
 def note(folder: Path) -> str:
@@ -106,7 +100,7 @@ def class_table(grades: dict[str, grading.Grade], notes: dict[str, str]) -> Tabl
 
 
 def main(manifest: Manifest, args: argparse.Namespace, console: Console) -> int:
-    folders = submissions(args.class_dir)
+    folders = submission.submissions(args.class_dir)
     up_to = args.steps[0] if args.steps else None
     programs, notes = {}, {}
     for folder in folders:  # where each student's programs are, as the autograder finds them
