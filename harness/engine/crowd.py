@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.engine import streams
+from harness.engine.loop import WRITE
 from harness.engine.robot import Robot
 from harness.engine.room import (
     HOST,
@@ -73,14 +74,10 @@ class Hall:
     def paused(self) -> list[Robot]:
         return [user for user in self.users if not user.reads]
 
-    def pump(self, timeout: float) -> bool:
-        return self.room.pump(timeout)
-
     def send(self, user: Robot, data: bytes, then: str = "") -> None:
         """Queue data; `then` = "close" or "reset": hang up that way once it has all gone."""
         user.queue(data, then)
-        if user.write_some() and then:
-            user.hang_up(then)
+        user.serve(WRITE, self.loop.buffer)  # what the socket takes now, as the loop would
         self.loop.watch(user)
 
     def wait_until(
@@ -100,7 +97,7 @@ class Hall:
             return False
 
         seen = progress() if progress else 0
-        while not wait_while_pumping(done, self.pump, timeout, poll):
+        while not wait_while_pumping(done, self.room.pump, timeout, poll):
             if progress is None or progress() == seen:
                 raise StreamError(
                     "server", f"expected the room to get there, but it was still {what} after {timeout:g} s"

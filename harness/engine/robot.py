@@ -134,9 +134,6 @@ class Wire:
         self.then = ""
         self.close()
 
-    def reset(self) -> None:
-        self.hang_up("reset")
-
     def close(self) -> None:
         if self.sock is not None and self.sock.fileno() != -1:
             self._record("action", b"closed")
@@ -155,7 +152,7 @@ class Robot(Wire):
         self, name: str, server: tuple[str, int], timeline: Timeline | None, reads: bool = True, lags: bool = False
     ) -> None:
         super().__init__(name, timeline)
-        self.reads, self.lags = reads, lags
+        self.reads, self.lags = reads, lags  # streams.Book finds its laggers by it
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             if lags:

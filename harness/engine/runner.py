@@ -144,7 +144,7 @@ def _act(room: Room, step: Step, timeout: float, values: dict[str, str]) -> None
                 _send_in_pieces(room, room.wire(who), step, timeout)
             case "reset":
                 member = room.members[who]
-                member.reset() if isinstance(member, Wire) else member.kill()
+                member.hang_up("reset") if isinstance(member, Wire) else member.kill()
             case "close":
                 room.wire(who).close()
     except OSError as error:
