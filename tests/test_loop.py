@@ -73,3 +73,23 @@ def test_a_fake_server_is_watched_on_its_listener_then_on_the_client_it_took():
         pump_until(loop, lambda: fake.lines() == ["hi"])
     fake.close()
     loop.close()
+
+
+def test_a_wire_whose_other_end_closed_its_side_still_writes_what_is_queued(listener):
+    """The program may shut down its writing side and still read; a wire that stopped writing
+    at the end of what it reads would leave its bytes unsent, and the room would look stalled."""
+    loop = Loop()
+    robot = Robot("robot", listener.getsockname(), None)
+    loop.watch(robot)
+    with listener.accept()[0] as program_end:
+        program_end.shutdown(socket.SHUT_WR)
+        pump_until(loop, lambda: robot.eof)
+        robot.queue(b"still heard\n")
+        loop.watch(robot)
+        pump_until(loop, lambda: not robot.outgoing)
+        program_end.settimeout(5)
+        assert program_end.recv(100) == b"still heard\n"
+    robot.close()
+    loop.watch(robot)
+    assert not loop.watching()
+    loop.close()

@@ -37,7 +37,7 @@ from harness.model.outcome import Outcome
 from harness.model.scenario import Crowd, Scenario
 from harness.system.ports import free_port
 from harness.system.procs import is_idle
-from harness.system.tcpinfo import unread_at
+from harness.system.tcpinfo import in_flight, unread_at
 
 BATCH = 50  # users connecting at once: a bigger batch would overrun a listen() backlog of 128
 FREEZE_PATIENCE = 0.1  # seconds a server may wait while others' bytes wait for it, before it counts as frozen
@@ -115,12 +115,13 @@ class Hall:
         return self._output
 
     def quiet(self, port: int) -> bool:
-        """Nothing more can arrive, but for paused users: all written, nothing to read, and the
-        server waits for input. (A byte unread at the server's end of a connection it no longer
-        watches changes nothing: an idle server would have been woken by one it watches.)"""
+        """Nothing more can arrive, but for paused users: all written, nothing to read, nothing
+        on its way (tcpinfo.in_flight), and the server waits for input. (A byte unread at the
+        server's end of a connection it no longer watches changes nothing: an idle server would
+        have been woken by one it watches.)"""
         if any(user.outgoing or user.then for user in self.users):
             return False
-        return not self.loop.anything_to_read() and is_idle(self.server.pid)
+        return not self.loop.anything_to_read() and is_idle(self.server.pid) and not in_flight(port)
 
     def close(self) -> None:
         for user in self.users:

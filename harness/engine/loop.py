@@ -16,12 +16,10 @@ UNWATCHED = (-1, 0)
 
 
 class Member(Protocol):
-    eof: bool
-
     def fileno(self) -> int: ...
 
     def wants(self) -> int:
-        """READ and/or WRITE: what it waits to be able to do now (0: nothing)."""
+        """READ and/or WRITE: what it waits to be able to do now (0: nothing, as once it has ended)."""
         ...
 
     def serve(self, events: int, buffer: memoryview) -> None:
@@ -38,7 +36,7 @@ class Loop:
     def watch(self, member: Member) -> None:
         """Watch the member for what it wants now, or not at all once it has ended. Call after
         anything that may change that: bytes queued, a pause, a hang-up, an accepted client."""
-        events = 0 if member.eof else member.wants()
+        events = member.wants()
         wanted = (member.fileno(), events) if events else UNWATCHED
         watched = self._watched.get(member, UNWATCHED)
         if wanted == watched:

@@ -51,9 +51,12 @@ class Wire:
         return self.sock.fileno()
 
     def wants(self) -> int:
-        if self.sock is None:
+        """Reading until the other end has closed its side; writing while anything is queued,
+        even after that: the other end may still read (a half-closed connection), and if it
+        has gone, the write fails, and what is queued is dropped (write_some)."""
+        if self.sock is None or self.sock.fileno() == -1:
             return 0
-        return (READ if self.reads else 0) | (WRITE if self.outgoing else 0)
+        return (READ if self.reads and not self.eof else 0) | (WRITE if self.outgoing else 0)
 
     def serve(self, events: int, buffer: memoryview) -> None:
         if events & WRITE and self.write_some() and self.then:

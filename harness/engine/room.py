@@ -26,7 +26,7 @@ from harness.system.procs import (
     python_command,
     voluntary_switches,
 )
-from harness.system.tcpinfo import lookup
+from harness.system.tcpinfo import in_flight, lookup
 
 POLL = 0.002  # how soon to look again at a condition that no output announces
 MAX_POLL = 0.05  # ... backing off to this while it takes longer
@@ -167,7 +167,9 @@ class Room:
 
     def is_quiet(self, unread_too: bool = True) -> bool:
         """Nothing more can appear unless someone acts: every program waits for input, no
-        terminal has output unread, and no byte waits unread on the room's connections.
+        terminal has output unread, nothing is on its way on the room's connections (on a busy
+        machine a packet may wait a while for the kernel to deliver it), and no byte waits
+        unread on them.
 
         unread_too=False leaves out the last: a program that has waited a while with bytes
         (or a connection to accept) unread is not watching them, and that is a verdict."""
@@ -180,6 +182,8 @@ class Room:
             return False
         self._watch_members()
         if self.loop.anything_to_read():
+            return False
+        if self.port and in_flight(self.port):  # the kernel has yet to wake whoever they are for
             return False
         if not unread_too:
             return True

@@ -84,8 +84,8 @@ class Terminal:
     def fileno(self) -> int:
         return self.fd
 
-    def wants(self) -> int:  # in the room's loop (harness/engine/loop.py): what it printed
-        return READ
+    def wants(self) -> int:  # in the room's loop (harness/engine/loop.py): what it printed, until its end
+        return 0 if self.eof else READ
 
     def serve(self, events: int, buffer: memoryview) -> None:
         self.read_available()

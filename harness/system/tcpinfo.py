@@ -14,6 +14,11 @@ from typing import NamedTuple
 
 TCP_TABLE = Path("/proc/net/tcp")
 LISTEN, TIME_WAIT = "0A", "06"  # the state column of a listening socket, and of a lingering one
+ESTABLISHED, SYN_SENT, SYN_RECV = (
+    "01",
+    "02",
+    "03",
+)  # ... of a connection, and of a handshake the server's kernel waits to complete
 
 
 class Row(NamedTuple):
@@ -23,6 +28,32 @@ class Row(NamedTuple):
     sent: int  # bytes not yet acknowledged (a listener: 0)
     received: int  # bytes not yet read (a listener: connections not yet accepted)
     inode: int
+    retransmits: int = 0  # a handshake's: how often its SYN-ACK was sent again (its ACK is lost)
+    info: "Sending | None" = None  # how its sending stands, when asked (netlink)
+
+
+class Sending(NamedTuple):
+    """From the kernel's tcp_info of one end: what it has sent, received, and holds to send."""
+
+    mss: int  # the largest segment it sends
+    acked: int  # bytes of it the other end has acknowledged (for the end that connected: and its SYN)
+    received: int  # bytes (and a FIN) that have arrived in order from the other end
+    unsent: int | None  # bytes written to it and not yet sent (None: a kernel before 4.6)
+    window: int | None  # bytes the other end can take now (None: a kernel before 6.2)
+
+    def sent(self, queued: int, connected: bool) -> int:
+        """Bytes (and a FIN) it has sent so far, in the count the other end's `received` keeps.
+        queued: written and not yet acknowledged (Row.sent); connected: the end that connected,
+        whose SYN its `acked` counts. The other end may have them all, and not acknowledged
+        them yet (a delayed ACK): acknowledgements say nothing of what has arrived."""
+        return self.acked - connected + queued - (self.unsent or 0)
+
+    def holds_sendable(self) -> bool:
+        """Bytes the kernel holds and will send by itself (on a busy machine, or as a rate limit
+        allows), as the other end has room for them; bytes held for want of room wait on the reader."""
+        if not self.unsent or self.window is None:
+            return False
+        return self.window >= min(self.unsent, self.mss)
 
 
 def hex_address(address: tuple[str, int]) -> str:
@@ -52,17 +83,44 @@ def unread_at(port: int) -> int:
     return sum(received for local, _, _, received in connections() if local.endswith(ours))
 
 
-def _table(lingering: bool = False) -> list[Row]:
-    """Every IPv4 TCP socket; those in TIME_WAIT only when asked (they are most of the table)."""
+def in_flight(port: int) -> int:
+    """Ends of connections on this port (a server's) with something on its way that no program
+    has been woken by yet: bytes or a FIN sent that have not arrived, bytes the kernel holds and
+    will send by itself, a handshake not yet complete, a reset on its way to an end whose other
+    end is gone. On a busy machine the kernel may deliver them a while later (in its softirq
+    thread). A sender stopped by a full window has nothing on its way: it waits on the reader."""
+    ours = f":{port:04X}"
+    rows = [row for row in _table(sending=True) if row.local.endswith(ours) or row.remote.endswith(ours)]
+    ends = {(row.local, row.remote): row for row in rows}
+    return sum(1 for row in rows if _on_its_way(row, ends.get((row.remote, row.local)), not row.local.endswith(ours)))
+
+
+def _on_its_way(row: Row, peer: Row | None, connected: bool) -> bool:
+    """in_flight for one end; peer: the other end of its connection (both are on this machine),
+    if the kernel still has it; connected: this end connected (the other is the server's)."""
+    if row.state == LISTEN:
+        return False  # connections waiting to be accepted are the program's to take
+    if row.state in (SYN_SENT, SYN_RECV):
+        return row.retransmits == 0  # its SYN-ACK or last ACK is on its way (if lost, it is sent again)
+    if peer is None:
+        return row.state == ESTABLISHED  # the other end's reset has yet to arrive (in TIME_WAIT: it is done)
+    if row.info is None or peer.info is None:  # /proc/net/tcp: unacknowledged, and the reader is not full
+        return row.sent > 0 and peer.received == 0
+    return row.info.sent(row.sent, connected) > peer.info.received or row.info.holds_sendable()
+
+
+def _table(lingering: bool = False, sending: bool = False) -> list[Row]:
+    """Every IPv4 TCP socket; those in TIME_WAIT only when asked (they are most of the table);
+    with how each stands in its sending (Row.info) when asked and netlink answers."""
     if _netlink_works():
-        return _ask_netlink(lingering)
+        return _ask_netlink(lingering, sending)
     rows = [_parse(fields) for fields in (line.split() for line in TCP_TABLE.read_text().splitlines()[1:])]
     return rows if lingering else [row for row in rows if row.state != TIME_WAIT]
 
 
 def _parse(fields: list[str]) -> Row:
     sent, received = fields[4].split(":")
-    return Row(fields[1], fields[2], fields[3], int(sent, 16), int(received, 16), int(fields[9]))
+    return Row(fields[1], fields[2], fields[3], int(sent, 16), int(received, 16), int(fields[9]), int(fields[6], 16))
 
 
 # --- netlink sock_diag (linux/inet_diag.h) -------------------------------------------------
@@ -77,6 +135,13 @@ REQUEST = struct.Struct("=BBBxI2s2s16s16sI8s")
 ANY_COOKIE = b"\xff" * 8
 MESSAGE = struct.Struct("=BBBB2s2s16s16sIQIIIII")  # inet_diag_msg: ..., rqueue, wqueue, uid, inode
 ALL_STATES, TIME_WAIT_BIT = 0xFFF, 1 << 6
+# The extension asked for with each end: its tcp_info (INET_DIAG_INFO, linux/tcp.h), read at
+# the offsets of tcpi_snd_mss, tcpi_bytes_acked, tcpi_bytes_received (64 bits), tcpi_notsent_bytes
+# and tcpi_snd_wnd; a field past the end of what this kernel sends is unknown.
+INET_DIAG_INFO = 2
+INFO_EXTENSION = 1 << (INET_DIAG_INFO - 1)
+MSS, ACKED, RECEIVED, NOTSENT, SEND_WINDOW = 16, 120, 128, 144, 228
+ATTRIBUTE = struct.Struct("=HH")  # rtattr: length, type
 
 
 def lookup(local: tuple[str, int], remote: tuple[str, int]) -> Row | None:
@@ -106,10 +171,11 @@ def _netlink_works() -> bool:
     return True
 
 
-def _ask_netlink(lingering: bool) -> list[Row]:
+def _ask_netlink(lingering: bool, sending: bool = False) -> list[Row]:
     states = ALL_STATES if lingering else ALL_STATES & ~TIME_WAIT_BIT
     anywhere = (bytes(2), bytes(2), bytes(16), bytes(16), 0, ANY_COOKIE)
-    return _ask(REQUEST.pack(socket.AF_INET, socket.IPPROTO_TCP, 0, states, *anywhere), NLM_F_DUMP)
+    extensions = INFO_EXTENSION if sending else 0
+    return _ask(REQUEST.pack(socket.AF_INET, socket.IPPROTO_TCP, extensions, states, *anywhere), NLM_F_DUMP)
 
 
 def _ask(body: bytes, flags: int) -> list[Row]:
@@ -127,17 +193,45 @@ def _ask(body: bytes, flags: int) -> list[Row]:
                 if kind == NLMSG_ERROR:
                     error = -struct.unpack_from("=i", data, offset + HEADER.size)[0]
                     raise OSError(error, f"sock_diag: {os.strerror(error)}")
-                rows.append(_row(MESSAGE.unpack_from(data, offset + HEADER.size)))
+                fields = MESSAGE.unpack_from(data, offset + HEADER.size)
+                rows.append(_row(fields, data[offset + HEADER.size + MESSAGE.size : offset + length]))
                 offset += (length + 3) & ~3
             if not data or not flags & NLM_F_DUMP:  # an exact lookup answers with one message
                 return rows
 
 
-def _row(fields: tuple) -> Row:
-    _, state, _, _, sport, dport, src, dst, _, _, _, rqueue, wqueue, _, inode = fields  # interface, cookie, expires
+def _row(fields: tuple, attributes: bytes = b"") -> Row:
+    # (also there: the timer, the interface, the cookie, the timer's expiry, the owner)
+    _, state, _, retransmits, sport, dport, src, dst, _, _, _, rqueue, wqueue, _, inode = fields
 
     def written(ip: bytes, port: bytes) -> str:  # as /proc/net/tcp writes it
         return f"{struct.unpack('=I', ip[:4])[0]:08X}:{struct.unpack('!H', port)[0]:04X}"
 
     listener = state == 10
-    return Row(written(src, sport), written(dst, dport), f"{state:02X}", 0 if listener else wqueue, rqueue, inode)
+    sent = 0 if listener else wqueue
+    info = _sending(attributes)
+    return Row(written(src, sport), written(dst, dport), f"{state:02X}", sent, rqueue, inode, retransmits, info)
+
+
+def _sending(attributes: bytes) -> Sending | None:
+    """What the INET_DIAG_INFO attribute among these says of the end's sending, if it is there."""
+    offset = 0
+    while offset + ATTRIBUTE.size <= len(attributes):
+        length, kind = ATTRIBUTE.unpack_from(attributes, offset)
+        if length < ATTRIBUTE.size:
+            return None
+        if kind == INET_DIAG_INFO:
+            info = attributes[offset + ATTRIBUTE.size : offset + length]
+            mss, acked, received = _field(info, MSS), _field(info, ACKED, 8), _field(info, RECEIVED, 8)
+            if mss is None or acked is None or received is None:
+                return None  # a kernel before 4.1
+            return Sending(mss, acked, received, _field(info, NOTSENT), _field(info, SEND_WINDOW))
+        offset += (length + 3) & ~3
+    return None
+
+
+def _field(info: bytes, offset: int, size: int = 4) -> int | None:
+    """The tcp_info field (of 4 or 8 bytes) at this offset; None past the end of what the kernel sent."""
+    if len(info) < offset + size:
+        return None
+    return struct.unpack_from("=Q" if size == 8 else "=I", info, offset)[0]
