@@ -94,3 +94,24 @@ def test_a_known_mistake_is_recognised_by_what_the_recorded_run_told():
     said = no_period.told.replace("port P.", "port 40123.").replace("port P'", "port 40123'")
     assert [m.name for m in catalogue.recognise("start", said)] == ["no-period"]
     assert catalogue.recognise("relay", said) == ()
+
+
+def test_a_program_on_its_way_out_after_closing_its_terminal_is_waited_for_not_failed(tmp_path):
+    """Its terminal has closed and its exit status is not known yet, as when a busy machine
+    preempts a program between the two: the room is not quiet until the program has ended."""
+    slow_to_end = submission(
+        tmp_path,
+        """
+        import os, sys, time
+        print("usage: srv.py HOST PORT", file=sys.stderr, flush=True)
+        for fd in (0, 1, 2):
+            os.close(fd)
+        end = time.monotonic() + 0.3
+        while time.monotonic() < end:  # busy, as a process is on its way out
+            pass
+        sys.exit(2)
+        """,
+    )
+    usage = {"step": [{"start": "server", "args": [], "expect": {"server": ["{*}"]}, "exit": {"server": 2}}]}
+    outcome = runner.run(scenario.from_table(usage, "usage"), server=slow_to_end / "srv.py", timeout=5)
+    assert outcome.failure is None, outcome.failure.said()

@@ -173,7 +173,10 @@ class Room:
 
         unread_too=False leaves out the last: a program that has waited a while with bytes
         (or a connection to accept) unread is not watching them, and that is a verdict."""
-        terminals = [m for m in self.members.values() if isinstance(m, Terminal) and not m.eof]
+        # A program is looked at until it has ended, not only until its terminal has: one that
+        # has closed it may still be on its way out, preempted on a busy machine, its exit
+        # status not yet known (or it runs on without a terminal).
+        terminals = [m for m in self.members.values() if isinstance(m, Terminal) and not m.has_exited()]
         for terminal in terminals:
             terminal.deliver_typed()
         # Idle first, then nothing to read: what a program printed or sent before it went to
