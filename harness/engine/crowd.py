@@ -37,7 +37,7 @@ from harness.model.outcome import Outcome
 from harness.model.scenario import Crowd, Scenario
 from harness.system.ports import free_port
 from harness.system.procs import is_idle
-from harness.system.tcpinfo import in_flight, unread_at
+from harness.system.tcpinfo import Port, unread_at
 
 BATCH = 50  # users connecting at once: a bigger batch would overrun a listen() backlog of 128
 FREEZE_PATIENCE = 0.1  # seconds a server may wait while others' bytes wait for it, before it counts as frozen
@@ -114,14 +114,17 @@ class Hall:
         self._output_seen = len(events)
         return self._output
 
-    def quiet(self, port: int) -> bool:
+    def quiet(self, port: int, unread_too: bool = False) -> bool:
         """Nothing more can arrive, but for paused users: all written, nothing to read, nothing
-        on its way (tcpinfo.in_flight), and the server waits for input. (A byte unread at the
-        server's end of a connection it no longer watches changes nothing: an idle server would
-        have been woken by one it watches.)"""
+        on its way (tcpinfo.Port.in_flight), and the server waits for input. (A byte unread at
+        the server's end of a connection it no longer watches changes nothing: an idle server
+        would have been woken by one it watches.) unread_too: and no byte unread there at all."""
         if any(user.outgoing or user.then for user in self.users):
             return False
-        return not self.loop.anything_to_read() and is_idle(self.server.pid) and not in_flight(port)
+        if self.loop.anything_to_read() or not is_idle(self.server.pid):
+            return False
+        look = Port(port)
+        return not look.in_flight() and not (unread_too and look.unread_at_server())
 
     def close(self) -> None:
         for user in self.users:
@@ -301,7 +304,7 @@ def _wait_for_lines(hall: Hall, book: "streams.Book[Robot]", users: list, timeou
         next_look = time.monotonic() + POLL * 5
         if frozen is not None:
             frozen()
-        settled = hall.quiet(book.port) and unread_at(book.port) == 0
+        settled = hall.quiet(book.port, unread_too=True)
         if quiet(settled):
             stopped = "and nothing more was on its way"
             raise StreamError("server", f"the room fell quiet while waiting for {what}")

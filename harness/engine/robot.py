@@ -50,11 +50,15 @@ class Wire:
         assert self.sock is not None
         return self.sock.fileno()
 
+    def _open_socket(self) -> socket.socket | None:
+        """Its socket, unless it has none (a fake server before its client) or it is closed."""
+        return self.sock if self.sock is not None and self.sock.fileno() != -1 else None
+
     def wants(self) -> int:
         """Reading until the other end has closed its side; writing while anything is queued,
         even after that: the other end may still read (a half-closed connection), and if it
         has gone, the write fails, and what is queued is dropped (write_some)."""
-        if self.sock is None or self.sock.fileno() == -1:
+        if self._open_socket() is None:
             return 0
         return (READ if self.reads and not self.eof else 0) | (WRITE if self.outgoing else 0)
 
@@ -131,16 +135,16 @@ class Wire:
     def hang_up(self, how: str) -> None:
         """Close ("close") or close with a TCP reset ("reset"), as a crashed or killed program's
         connection may end; what was still queued is dropped."""
-        if how == "reset" and self.sock is not None and self.sock.fileno() != -1:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        if how == "reset" and (sock := self._open_socket()) is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.outgoing.clear()
         self.then = ""
         self.close()
 
     def close(self) -> None:
-        if self.sock is not None and self.sock.fileno() != -1:
+        if (sock := self._open_socket()) is not None:
             self._record("action", b"closed")
-            self.sock.close()
+            sock.close()
         self.eof = True
 
 

@@ -26,7 +26,7 @@ from harness.system.procs import (
     python_command,
     voluntary_switches,
 )
-from harness.system.tcpinfo import in_flight, lookup
+from harness.system.tcpinfo import Port, lookup
 
 POLL = 0.002  # how soon to look again at a condition that no output announces
 MAX_POLL = 0.05  # ... backing off to this while it takes longer
@@ -186,12 +186,15 @@ class Room:
         self._watch_members()
         if self.loop.anything_to_read():
             return False
-        if self.port and in_flight(self.port):  # the kernel has yet to wake whoever they are for
+        look = Port(self.port) if self.port else None  # where the room's connections all are
+        if look is not None and look.in_flight():  # the kernel has yet to wake whoever they are for
             return False
         if not unread_too:
             return True
+        # (The programs' connections with each other need no look: a program with bytes to read
+        # on a socket it watches is woken as they arrive, and is_idle sees it running.)
         wires = [m for m in self.members.values() if isinstance(m, Wire) and m.reads and not m.eof]
-        return all(_unread(wire) == 0 for wire in wires if wire.peer[1])
+        return look is None or all(look.unread(wire.address, wire.peer) == 0 for wire in wires if wire.peer[1])
 
     def spinning(self, progress: Callable[[], int] | None = None) -> "SpinWatch":
         return SpinWatch(self, progress)
@@ -237,14 +240,6 @@ class Room:
             self.workdir.remove()
         if errors:
             raise errors[0]
-
-
-def _unread(wire: Wire) -> int:
-    """Bytes waiting unread at either end of a robot's connection. (The programs' connections
-    with each other need no look: a program with bytes to read on a socket it watches is
-    woken as they arrive, and is_idle sees it running.)"""
-    ends = (lookup(wire.address, wire.peer), lookup(wire.peer, wire.address))
-    return sum(end.received for end in ends if end is not None)
 
 
 class Lasting:

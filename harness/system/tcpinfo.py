@@ -14,11 +14,7 @@ from typing import NamedTuple
 
 TCP_TABLE = Path("/proc/net/tcp")
 LISTEN, TIME_WAIT = "0A", "06"  # the state column of a listening socket, and of a lingering one
-ESTABLISHED, SYN_SENT, SYN_RECV = (
-    "01",
-    "02",
-    "03",
-)  # ... of a connection, and of a handshake the server's kernel waits to complete
+ESTABLISHED, SYN_SENT, SYN_RECV = "01", "02", "03"  # ... of a connection, and of either end of a handshake
 
 
 class Row(NamedTuple):
@@ -74,25 +70,54 @@ def listening() -> dict[int, int]:
 
 def lingers(port: int) -> bool:
     """Whether a connection whose local end was on this port lingers in TIME_WAIT."""
-    return any(row.local.endswith(f":{port:04X}") for row in _table(lingering=True) if row.state == TIME_WAIT)
+    return any(_on_port(row.local, port) for row in _table(lingering=True) if row.state == TIME_WAIT)
+
+
+def _on_port(address: str, port: int) -> bool:
+    """Whether an address as /proc/net/tcp writes it (0100007F:1AF4) is on this port."""
+    return address.endswith(f":{port:04X}")
+
+
+class Port:
+    """The connections on one port (a server's), as the kernel has them at one look: the
+    kernel walks its whole table for it (a millisecond), so one look answers every question."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        rows = [row for row in _table(sending=True) if _on_port(row.local, port) or _on_port(row.remote, port)]
+        self.ends = {(row.local, row.remote): row for row in rows}
+
+    def in_flight(self) -> int:
+        """Ends with something on its way that no program has been woken by yet: bytes or a FIN
+        sent that have not arrived, bytes the kernel holds and will send by itself, a handshake
+        not yet complete, a reset on its way to an end whose other end is gone. On a busy
+        machine the kernel may deliver them a while later (in its softirq thread). A sender
+        stopped by a full window has nothing on its way: it waits on the reader."""
+        return sum(
+            1
+            for (local, remote), row in self.ends.items()
+            if _on_its_way(row, self.ends.get((remote, local)), connected=not _on_port(local, self.port))
+        )
+
+    def unread_at_server(self) -> int:
+        """Bytes waiting unread at the server's end of each connection (at its listener:
+        connections not yet accepted)."""
+        return sum(row.received for (local, _), row in self.ends.items() if _on_port(local, self.port))
+
+    def unread(self, address: tuple[str, int], peer: tuple[str, int]) -> int:
+        """Bytes waiting unread at either end of one connection (a robot's)."""
+        ends = ((hex_address(address), hex_address(peer)), (hex_address(peer), hex_address(address)))
+        return sum(self.ends[end].received for end in ends if end in self.ends)
 
 
 def unread_at(port: int) -> int:
     """Bytes waiting unread at the end of each connection that is on this port (a server's)."""
-    ours = f":{port:04X}"
-    return sum(received for local, _, _, received in connections() if local.endswith(ours))
+    return Port(port).unread_at_server()
 
 
 def in_flight(port: int) -> int:
-    """Ends of connections on this port (a server's) with something on its way that no program
-    has been woken by yet: bytes or a FIN sent that have not arrived, bytes the kernel holds and
-    will send by itself, a handshake not yet complete, a reset on its way to an end whose other
-    end is gone. On a busy machine the kernel may deliver them a while later (in its softirq
-    thread). A sender stopped by a full window has nothing on its way: it waits on the reader."""
-    ours = f":{port:04X}"
-    rows = [row for row in _table(sending=True) if row.local.endswith(ours) or row.remote.endswith(ours)]
-    ends = {(row.local, row.remote): row for row in rows}
-    return sum(1 for row in rows if _on_its_way(row, ends.get((row.remote, row.local)), not row.local.endswith(ours)))
+    """Port.in_flight, at one look."""
+    return Port(port).in_flight()
 
 
 def _on_its_way(row: Row, peer: Row | None, connected: bool) -> bool:
@@ -195,7 +220,7 @@ def _ask(body: bytes, flags: int) -> list[Row]:
                     raise OSError(error, f"sock_diag: {os.strerror(error)}")
                 fields = MESSAGE.unpack_from(data, offset + HEADER.size)
                 rows.append(_row(fields, data[offset + HEADER.size + MESSAGE.size : offset + length]))
-                offset += (length + 3) & ~3
+                offset += _aligned(length)
             if not data or not flags & NLM_F_DUMP:  # an exact lookup answers with one message
                 return rows
 
@@ -226,8 +251,13 @@ def _sending(attributes: bytes) -> Sending | None:
             if mss is None or acked is None or received is None:
                 return None  # a kernel before 4.1
             return Sending(mss, acked, received, _field(info, NOTSENT), _field(info, SEND_WINDOW))
-        offset += (length + 3) & ~3
+        offset += _aligned(length)
     return None
+
+
+def _aligned(length: int) -> int:
+    """A netlink message's or attribute's length, rounded up to the 4 bytes the next starts at."""
+    return (length + 3) & ~3
 
 
 def _field(info: bytes, offset: int, size: int = 4) -> int | None:
